@@ -1,1 +1,67 @@
-//! placeholder
+//! Roster's workspace on disk: one SQLCipher database keyed with a random 256-bit data key,
+//! the key wrapped by Argon2id(passphrase) in a key file beside it and optionally kept in
+//! the OS keychain; numbered migrations; every change decided by roster-core and written
+//! with its hash-chained audit entry and its outbox entry in one transaction; full-text
+//! search over members.
+
+mod audit;
+mod error;
+mod keychain;
+mod keyfile;
+mod members;
+mod migrate;
+mod outbox;
+mod rows;
+mod secret;
+mod state;
+mod workspace;
+mod write;
+
+pub use audit::{AuditEntry, AuditQuery, ChainReport};
+pub use error::StoreError;
+pub use members::{
+    InfraListing, MAX_PAGE, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
+    PermissionListing, fts_query,
+};
+pub use migrate::SCHEMA_VERSION;
+pub use secret::Passphrase;
+pub use state::SqlState;
+pub use workspace::{DATABASE_FILE, KEY_FILE, Outcome, SystemActor, Unlock, Workspace};
+
+use roster_core::{App, Member, Role, Subscription};
+
+/// Queries over an unlocked workspace.
+impl Workspace {
+    pub fn members(&self, query: &MemberQuery) -> Result<MemberPage, StoreError> {
+        members::page(self.conn(), query)
+    }
+
+    pub fn member_detail(&self, member: &Member) -> Result<MemberDetail, StoreError> {
+        members::detail(self.conn(), member)
+    }
+
+    pub fn for_each_member(&self, each: impl FnMut(MemberListing) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        members::for_each(self.conn(), each)
+    }
+
+    pub fn member_counts(&self) -> Result<MemberCounts, StoreError> {
+        members::counts(self.conn())
+    }
+
+    pub fn infrastructures(&self) -> Result<Vec<InfraListing>, StoreError> {
+        members::infrastructures(self.conn())
+    }
+
+    pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        members::subscriptions(self.conn())
+    }
+
+    pub fn apps(&self) -> Result<Vec<(App, Vec<Role>)>, StoreError> {
+        members::apps(self.conn())
+    }
+
+    /// The read-only state view roster-core decides against, for lookups by name.
+    pub fn state(&self) -> SqlState<'_> {
+        SqlState::new(self.conn())
+    }
+}

@@ -1,0 +1,317 @@
+//! The workspace folder: `roster.db` (SQLCipher, keyed with the data key as a raw key) and
+//! `roster.key` (the data key, wrapped by the passphrase). Opening one unlocks it; dropping
+//! the [`Workspace`] locks it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use roster_core::{Change, Envelope, Snapshot, Timestamp, decide};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use crate::audit::{self, AuditEntry, AuditQuery, ChainReport, NewEntry};
+use crate::error::StoreError;
+use crate::keychain;
+use crate::keyfile::KeyFile;
+use crate::migrate;
+use crate::outbox;
+use crate::secret::{DataKey, Passphrase};
+use crate::state::SqlState;
+use crate::write;
+
+pub const DATABASE_FILE: &str = "roster.db";
+pub const KEY_FILE: &str = "roster.key";
+
+/// How to get the data key.
+#[derive(Debug)]
+pub enum Unlock<'a> {
+    Passphrase(&'a Passphrase),
+    /// From the OS keychain, if the workspace was remembered on this device.
+    Keychain,
+}
+
+/// What a committed change did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written, with its audit entry (sequence number) and queued for the server.
+    Applied { audit_seq: i64, summary: String, changes: Vec<Change> },
+    /// The state already was as asked; nothing was written.
+    Unchanged { summary: String },
+}
+
+/// Who wrote a system entry (creation, seeding) in the audit trail.
+#[derive(Debug, Clone)]
+pub struct SystemActor {
+    pub label: String,
+    pub device: String,
+}
+
+/// An unlocked workspace.
+#[derive(Debug)]
+pub struct Workspace {
+    dir: PathBuf,
+    id: String,
+    key: DataKey,
+    conn: Connection,
+}
+
+impl Workspace {
+    pub fn database_path(dir: &Path) -> PathBuf {
+        dir.join(DATABASE_FILE)
+    }
+
+    /// Whether `dir` holds a workspace.
+    pub fn exists(dir: &Path) -> bool {
+        Self::database_path(dir).exists() && dir.join(KEY_FILE).exists()
+    }
+
+    /// The id of the workspace at `dir`, read from its key file; needs no secret.
+    pub fn id_at(dir: &Path) -> Result<String, StoreError> {
+        Self::require_exists(dir)?;
+        Ok(KeyFile::read(&dir.join(KEY_FILE))?.workspace_id().to_owned())
+    }
+
+    /// Creates a workspace in `dir` seeded with `snapshot`, encrypted under a fresh data key
+    /// wrapped by `passphrase`. The snapshot and its audit entry are written in one
+    /// transaction; on any failure the files are removed again.
+    pub fn create(
+        dir: &Path,
+        workspace_id: &str,
+        passphrase: &Passphrase,
+        snapshot: &Snapshot,
+        meta: &[(&str, &str)],
+        creator: &SystemActor,
+        at: Timestamp,
+    ) -> Result<Self, StoreError> {
+        snapshot.check()?;
+        if Self::database_path(dir).exists() {
+            return Err(StoreError::AlreadyExists { path: dir.to_owned() });
+        }
+        create_private_dir(dir)?;
+        let key = DataKey::generate()?;
+        let result = (|| {
+            KeyFile::seal(workspace_id, &key, passphrase)?.write(&dir.join(KEY_FILE))?;
+            let conn = connect(&Self::database_path(dir), &key, true)?;
+            let mut workspace = Self { dir: dir.to_owned(), id: workspace_id.to_owned(), key: key.clone(), conn };
+            workspace.seed(snapshot, meta, creator, at)?;
+            restrict_file(&Self::database_path(dir));
+            Ok(workspace)
+        })();
+        if result.is_err() {
+            for file in [DATABASE_FILE, KEY_FILE, "roster.db-wal", "roster.db-shm"] {
+                let _ = fs::remove_file(dir.join(file));
+            }
+        }
+        result
+    }
+
+    /// Unlocks the workspace at `dir`.
+    pub fn open(dir: &Path, unlock: Unlock<'_>) -> Result<Self, StoreError> {
+        Self::require_exists(dir)?;
+        let key_file = KeyFile::read(&dir.join(KEY_FILE))?;
+        let id = key_file.workspace_id().to_owned();
+        let (key, from_keychain) = match unlock {
+            Unlock::Passphrase(passphrase) => (key_file.open(passphrase)?, false),
+            Unlock::Keychain => (keychain::recall(&id)?.ok_or(StoreError::NotRemembered)?, true),
+        };
+        let conn = connect(&Self::database_path(dir), &key, false).map_err(|err| match err {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                if from_keychain {
+                    StoreError::KeychainCorrupt
+                } else {
+                    StoreError::corrupt("the database does not match its key file, or is not a Roster workspace")
+                }
+            }
+            other => other,
+        })?;
+        Ok(Self { dir: dir.to_owned(), id, key, conn })
+    }
+
+    fn require_exists(dir: &Path) -> Result<(), StoreError> {
+        if Self::exists(dir) { Ok(()) } else { Err(StoreError::NoWorkspace { path: dir.to_owned() }) }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The connection, for queries. Writes go through [`Workspace::commit`].
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Re-wraps the data key under a new passphrase. The database is not rewritten.
+    pub fn change_passphrase(&self, new: &Passphrase) -> Result<(), StoreError> {
+        KeyFile::seal(&self.id, &self.key, new)?.write(&self.dir.join(KEY_FILE))
+    }
+
+    /// Keeps the data key in the OS keychain so the workspace unlocks without typing.
+    pub fn remember(&self) -> Result<(), StoreError> {
+        keychain::remember(&self.id, &self.key)
+    }
+
+    /// Removes the data key from the OS keychain.
+    pub fn forget(&self) -> Result<(), StoreError> {
+        keychain::forget(&self.id)
+    }
+
+    /// Whether the OS keychain holds this workspace's key.
+    pub fn is_remembered(&self) -> Result<bool, StoreError> {
+        Ok(keychain::recall(&self.id)?.is_some())
+    }
+
+    /// Decides `envelope` with roster-core against the current state and, if accepted,
+    /// writes the changes, their audit entry and the outbox entry in one transaction.
+    pub fn commit(&mut self, envelope: &Envelope, actor_label: &str) -> Result<Outcome, StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let decision = decide(&SqlState::new(&tx), envelope).map_err(|rejection| match rejection {
+            roster_core::Rejection::Refused(refusal) => StoreError::Refused(refusal),
+            roster_core::Rejection::State(err) => err,
+        })?;
+        if decision.is_noop() {
+            return Ok(Outcome::Unchanged { summary: decision.summary });
+        }
+        write::apply(&tx, &decision.changes)?;
+        let actor = serde_json::to_string(&envelope.actor).map_err(|err| StoreError::corrupt(err.to_string()))?;
+        let audit_seq = audit::append(
+            &tx,
+            &NewEntry {
+                op_id: Some(envelope.id),
+                at: envelope.at,
+                actor,
+                actor_label: actor_label.to_owned(),
+                device: envelope.device.to_string(),
+                online: false,
+                action: envelope.op.kind().as_str(),
+                summary: &decision.summary,
+                members: decision.members.iter().copied().collect(),
+                infras: decision.infras.iter().copied().collect(),
+                changes: &decision.changes,
+            },
+        )?;
+        outbox::push(&tx, envelope, envelope.at)?;
+        tx.commit()?;
+        Ok(Outcome::Applied { audit_seq, summary: decision.summary, changes: decision.changes })
+    }
+
+    /// Loads a whole company in one transaction, with one audit entry, and sets `meta`.
+    fn seed(
+        &mut self,
+        snapshot: &Snapshot,
+        meta: &[(&str, &str)],
+        creator: &SystemActor,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for record in snapshot.records() {
+            write::put(&tx, &record)?;
+        }
+        for (key, value) in meta {
+            tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+                .execute([key, value])?;
+        }
+        let summary = format!(
+            "created the workspace for {} with {} members and {} infrastructures",
+            snapshot.company.name,
+            snapshot.members.len(),
+            snapshot.infrastructures.len()
+        );
+        audit::append(
+            &tx,
+            &NewEntry {
+                op_id: None,
+                at,
+                actor: "system".to_owned(),
+                actor_label: creator.label.clone(),
+                device: creator.device.clone(),
+                online: false,
+                action: "workspace_created",
+                summary: &summary,
+                members: Vec::new(),
+                infras: Vec::new(),
+                changes: &[],
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A value from the workspace's own settings (actor, device).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |row| row.get(0)).optional()?)
+    }
+
+    pub fn outbox_len(&self) -> Result<u64, StoreError> {
+        outbox::len(&self.conn)
+    }
+
+    pub fn outbox(&self, limit: u32) -> Result<Vec<Envelope>, StoreError> {
+        outbox::list(&self.conn, limit)
+    }
+
+    pub fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        audit::list(&self.conn, query)
+    }
+
+    pub fn verify_audit(&self) -> Result<ChainReport, StoreError> {
+        audit::verify(&self.conn)
+    }
+
+    /// SQLite's own consistency check of the database file.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        let problems: Vec<String> = rows.collect::<Result<_, _>>()?;
+        Ok(if problems == ["ok"] { Vec::new() } else { problems })
+    }
+}
+
+/// Opens the database with the data key and the settings every connection needs.
+fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher logs "hmac check failed" to stderr on a wrong key; we report it ourselves.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+    conn.execute_batch(&pragma)?;
+    // The first read fails with NotADatabase when the key is wrong.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL pages are encrypted like the database; temp tables and sort spills stay in memory,
+    // so nothing in the folder is plaintext. FULL makes every acknowledged commit durable.
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    migrate::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(dir).map_err(|source| StoreError::io("create the workspace folder", dir, source))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+fn restrict_file(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
