@@ -1,1 +1,23 @@
-//! placeholder
+//! Roster's services, the one API every front end calls (the `roster` CLI now, the desktop
+//! app next): create, open, unlock and lock a workspace; make changes by the names people
+//! type; read members, infrastructures and the audit trail; export; fill a demo company.
+//!
+//! No rule is decided here: every change becomes a `roster_core::Op` that roster-core
+//! decides and roster-store writes.
+
+mod changes;
+mod demo;
+mod error;
+mod queries;
+mod resolve;
+mod session;
+
+pub use changes::InviteRequest;
+pub use demo::DEFAULT_MEMBERS as DEMO_DEFAULT_MEMBERS;
+pub use error::{ClientError, ErrorClass};
+pub use queries::{ExportFormat, Status};
+pub use roster_store::{
+    AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
+    Outcome, Passphrase, PermissionListing, Unlock,
+};
+pub use session::{CreateOptions, Session};

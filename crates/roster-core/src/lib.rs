@@ -37,7 +37,7 @@ pub use model::{
     RoleAssignment, Subscription, SupportCase, SupportContact,
 };
 pub use op::{Envelope, Grant, Op, OpKind};
-pub use read::{AuditScope, Read, authorize_read, can_view_case};
+pub use read::{AuditScope, Read, ReadKind, authorize_read, can_view_case};
 pub use record::{Change, Record, RecordKey};
 pub use refusal::{Refusal, RefusalCode};
 pub use rights::{Actor, Rights};

@@ -67,7 +67,8 @@ struct Hashed<'a> {
 }
 
 fn hash(prev_hash: &str, entry: &Hashed<'_>) -> Result<String, StoreError> {
-    let body = serde_json::to_vec(entry).map_err(|err| StoreError::corrupt(format!("audit entry: {err}")))?;
+    let body = serde_json::to_vec(entry)
+        .map_err(|err| StoreError::corrupt(format!("audit entry: {err}")))?;
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     hasher.update(b"\n");
@@ -172,14 +173,31 @@ pub(crate) fn verify(conn: &Connection) -> Result<ChainReport, StoreError> {
             .iter()
             .map(|i| row.get::<_, String>(*i))
             .collect::<Result<_, _>>()?;
-        let [actor, actor_label, device, action, summary, members, infras, changes, prev_hash, stored] =
-            <[String; 10]>::try_from(strings).map_err(|_| StoreError::corrupt("audit row"))?;
-        let broken = |why: &str| Ok(ChainReport { entries, broken_at: Some((seq, why.to_owned())) });
+        let [
+            actor,
+            actor_label,
+            device,
+            action,
+            summary,
+            members,
+            infras,
+            changes,
+            prev_hash,
+            stored,
+        ] = <[String; 10]>::try_from(strings).map_err(|_| StoreError::corrupt("audit row"))?;
+        let broken = |why: &str| {
+            Ok(ChainReport {
+                entries,
+                broken_at: Some((seq, why.to_owned())),
+            })
+        };
         if seq != expected_seq {
             return broken(&format!("entry {expected_seq} is missing"));
         }
         if prev_hash != expected_prev {
-            return broken("its link to the previous entry does not match (an entry before it was changed or removed)");
+            return broken(
+                "its link to the previous entry does not match (an entry before it was changed or removed)",
+            );
         }
         let hashed = Hashed {
             seq,
@@ -202,7 +220,10 @@ pub(crate) fn verify(conn: &Connection) -> Result<ChainReport, StoreError> {
         expected_seq += 1;
         expected_prev = stored;
     }
-    Ok(ChainReport { entries, broken_at: None })
+    Ok(ChainReport {
+        entries,
+        broken_at: None,
+    })
 }
 
 /// Which entries to read.
@@ -226,7 +247,10 @@ pub(crate) fn list(conn: &Connection, query: &AuditQuery) -> Result<Vec<AuditEnt
     let mut args: Vec<String> = Vec::new();
     if let Some(member) = query.member {
         args.push(member.to_string());
-        sql.push_str(&format!(" AND a.seq IN (SELECT seq FROM audit_members WHERE member = ?{})", args.len()));
+        sql.push_str(&format!(
+            " AND a.seq IN (SELECT seq FROM audit_members WHERE member = ?{})",
+            args.len()
+        ));
     }
     if let Some(infras) = &query.infras {
         let mut marks = Vec::new();
@@ -236,14 +260,21 @@ pub(crate) fn list(conn: &Connection, query: &AuditQuery) -> Result<Vec<AuditEnt
         }
         sql.push_str(&format!(
             " AND a.seq IN (SELECT seq FROM audit_infras WHERE infra IN ({}))",
-            if marks.is_empty() { "NULL".to_owned() } else { marks.join(", ") }
+            if marks.is_empty() {
+                "NULL".to_owned()
+            } else {
+                marks.join(", ")
+            }
         ));
     }
     if let Some(before) = query.before {
         args.push(before.to_string());
         sql.push_str(&format!(" AND a.seq < CAST(?{} AS INTEGER)", args.len()));
     }
-    sql.push_str(&format!(" ORDER BY a.seq DESC LIMIT {}", query.limit.clamp(1, 10_000)));
+    sql.push_str(&format!(
+        " ORDER BY a.seq DESC LIMIT {}",
+        query.limit.clamp(1, 10_000)
+    ));
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| {
         let members: String = row.get(8)?;
@@ -272,7 +303,9 @@ pub(crate) fn list(conn: &Connection, query: &AuditQuery) -> Result<Vec<AuditEnt
     let mut entries = Vec::new();
     for row in rows {
         let (mut entry, members, infras, changes) = row?;
-        let parse = |what: &str, err: serde_json::Error| StoreError::corrupt(format!("audit entry {} {what}: {err}", entry.seq));
+        let parse = |what: &str, err: serde_json::Error| {
+            StoreError::corrupt(format!("audit entry {} {what}: {err}", entry.seq))
+        };
         entry.members = serde_json::from_str(&members).map_err(|e| parse("members", e))?;
         entry.infras = serde_json::from_str(&infras).map_err(|e| parse("infras", e))?;
         entry.changes = serde_json::from_str(&changes).map_err(|e| parse("changes", e))?;

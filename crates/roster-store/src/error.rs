@@ -29,13 +29,17 @@ pub enum StoreError {
     )]
     TooNew { found: u32, supported: u32 },
 
-    #[error("the key file is damaged; restore roster.key from a backup, or unlock from the keychain if remembered")]
+    #[error(
+        "the key file is damaged; restore roster.key from a backup, or unlock from the keychain if remembered"
+    )]
     KeyFileCorrupt,
 
     #[error("the key file was written by a newer Roster; update Roster to open this workspace")]
     KeyFileUnsupported,
 
-    #[error("the key in the OS keychain does not open this workspace; forget it and unlock with the passphrase")]
+    #[error(
+        "the key in the OS keychain does not open this workspace; forget it and unlock with the passphrase"
+    )]
     KeychainCorrupt,
 
     #[error("the OS keychain is not available ({reason}); unlock with the passphrase instead")]
@@ -61,15 +65,21 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
-        Self::Io { action, path: path.to_owned(), source }
+        Self::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
     }
 
     pub(crate) fn keychain(err: keyring::Error) -> Self {
         // keyring's messages name the backend and the failure, never the secret.
-        Self::Keychain { reason: err.to_string() }
+        Self::Keychain {
+            reason: err.to_string(),
+        }
     }
 
-    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+    pub fn corrupt(what: impl Into<String>) -> Self {
         Self::Corrupt(what.into())
     }
 }

@@ -18,7 +18,9 @@ fn select_backend() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         #[cfg(target_os = "linux")]
-        keyring::set_default_credential_builder(keyring::secret_service::default_credential_builder());
+        keyring::set_default_credential_builder(
+            keyring::secret_service::default_credential_builder(),
+        );
         #[cfg(target_os = "macos")]
         keyring::set_default_credential_builder(keyring::macos::default_credential_builder());
         #[cfg(target_os = "windows")]
@@ -33,7 +35,9 @@ fn entry(workspace_id: &str) -> Result<Entry, StoreError> {
 
 /// Keeps the data key of `workspace_id` in the keychain.
 pub(crate) fn remember(workspace_id: &str, key: &DataKey) -> Result<(), StoreError> {
-    entry(workspace_id)?.set_password(&key.to_hex()).map_err(StoreError::keychain)
+    entry(workspace_id)?
+        .set_password(&key.to_hex())
+        .map_err(StoreError::keychain)
 }
 
 /// The remembered data key, or `None` when the keychain holds none for this workspace.
@@ -41,7 +45,9 @@ pub(crate) fn recall(workspace_id: &str) -> Result<Option<DataKey>, StoreError> 
     match entry(workspace_id)?.get_password() {
         Ok(hex) => {
             let hex = zeroize::Zeroizing::new(hex);
-            DataKey::from_hex(&hex).map(Some).ok_or(StoreError::KeychainCorrupt)
+            DataKey::from_hex(&hex)
+                .map(Some)
+                .ok_or(StoreError::KeychainCorrupt)
         }
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(err) => Err(StoreError::keychain(err)),

@@ -47,7 +47,11 @@ struct Kdf {
 
 impl KeyFile {
     /// Wraps `key` with `passphrase` for the workspace `workspace_id`.
-    pub(crate) fn seal(workspace_id: &str, key: &DataKey, passphrase: &Passphrase) -> Result<Self, StoreError> {
+    pub(crate) fn seal(
+        workspace_id: &str,
+        key: &DataKey,
+        passphrase: &Passphrase,
+    ) -> Result<Self, StoreError> {
         let salt = random_bytes::<16>()?;
         let nonce = random_bytes::<24>()?;
         let kdf = Kdf {
@@ -60,7 +64,13 @@ impl KeyFile {
         let wrapping = derive(&kdf, passphrase)?;
         let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
         let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.as_bytes(), aad: aad(workspace_id).as_bytes() })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: key.as_bytes(),
+                    aad: aad(workspace_id).as_bytes(),
+                },
+            )
             .map_err(|_| StoreError::Crypto("could not seal the data key"))?;
         Ok(Self {
             format: FORMAT,
@@ -75,7 +85,10 @@ impl KeyFile {
     /// Unwraps the data key. A wrong passphrase fails the authentication tag:
     /// [`StoreError::WrongPassphrase`].
     pub(crate) fn open(&self, passphrase: &Passphrase) -> Result<DataKey, StoreError> {
-        if self.format != FORMAT || self.kdf.algorithm != "argon2id" || self.cipher != "xchacha20poly1305" {
+        if self.format != FORMAT
+            || self.kdf.algorithm != "argon2id"
+            || self.cipher != "xchacha20poly1305"
+        {
             return Err(StoreError::KeyFileUnsupported);
         }
         let nonce = hex::decode(&self.nonce).map_err(|_| StoreError::KeyFileCorrupt)?;
@@ -87,10 +100,19 @@ impl KeyFile {
         let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
         let plain = Zeroizing::new(
             cipher
-                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: aad(&self.workspace_id).as_bytes() })
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &sealed,
+                        aad: aad(&self.workspace_id).as_bytes(),
+                    },
+                )
                 .map_err(|_| StoreError::WrongPassphrase)?,
         );
-        let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| StoreError::KeyFileCorrupt)?;
+        let bytes: [u8; 32] = plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::KeyFileCorrupt)?;
         Ok(DataKey::from_bytes(bytes))
     }
 
@@ -99,7 +121,8 @@ impl KeyFile {
     }
 
     pub(crate) fn read(path: &Path) -> Result<Self, StoreError> {
-        let text = fs::read_to_string(path).map_err(|source| StoreError::io("read the key file", path, source))?;
+        let text = fs::read_to_string(path)
+            .map_err(|source| StoreError::io("read the key file", path, source))?;
         serde_json::from_str(&text).map_err(|_| StoreError::KeyFileCorrupt)
     }
 
@@ -130,7 +153,8 @@ fn aad(workspace_id: &str) -> String {
 
 fn derive(kdf: &Kdf, passphrase: &Passphrase) -> Result<Zeroizing<[u8; 32]>, StoreError> {
     let salt = hex::decode(&kdf.salt).map_err(|_| StoreError::KeyFileCorrupt)?;
-    let params = Params::new(kdf.memory_kib, kdf.passes, kdf.lanes, Some(32)).map_err(|_| StoreError::KeyFileCorrupt)?;
+    let params = Params::new(kdf.memory_kib, kdf.passes, kdf.lanes, Some(32))
+        .map_err(|_| StoreError::KeyFileCorrupt)?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.expose().as_bytes(), &salt, out.as_mut())
@@ -145,8 +169,11 @@ mod tests {
     #[test]
     fn a_sealed_key_opens_with_its_passphrase_only() {
         let key = DataKey::generate().expect("random key");
-        let file = KeyFile::seal("ws-1", &key, &Passphrase::new("Right-Passphrase-42".into())).expect("seal");
-        let opened = file.open(&Passphrase::new("Right-Passphrase-42".into())).expect("open");
+        let file = KeyFile::seal("ws-1", &key, &Passphrase::new("Right-Passphrase-42".into()))
+            .expect("seal");
+        let opened = file
+            .open(&Passphrase::new("Right-Passphrase-42".into()))
+            .expect("open");
         assert_eq!(opened.as_bytes(), key.as_bytes());
         assert!(matches!(
             file.open(&Passphrase::new("wrong-passphrase".into())),
@@ -157,17 +184,25 @@ mod tests {
     #[test]
     fn a_key_file_does_not_open_for_another_workspace() {
         let key = DataKey::generate().expect("random key");
-        let mut file = KeyFile::seal("ws-1", &key, &Passphrase::new("Right-Passphrase-42".into())).expect("seal");
+        let mut file = KeyFile::seal("ws-1", &key, &Passphrase::new("Right-Passphrase-42".into()))
+            .expect("seal");
         file.workspace_id = "ws-2".into();
-        assert!(file.open(&Passphrase::new("Right-Passphrase-42".into())).is_err());
+        assert!(
+            file.open(&Passphrase::new("Right-Passphrase-42".into()))
+                .is_err()
+        );
     }
 
     #[test]
     fn the_key_file_holds_no_key_in_the_clear() {
         let key = DataKey::generate().expect("random key");
-        let file = KeyFile::seal("ws-1", &key, &Passphrase::new("Right-Passphrase-42".into())).expect("seal");
+        let file = KeyFile::seal("ws-1", &key, &Passphrase::new("Right-Passphrase-42".into()))
+            .expect("seal");
         let text = serde_json::to_string(&file).expect("json");
         assert!(!text.contains(key.to_hex().as_str()));
-        assert!(file.kdf.memory_kib >= 64 * 1024 && file.kdf.passes >= 3, "SPEC: m ≥ 64 MiB, t ≥ 3");
+        assert!(
+            file.kdf.memory_kib >= 64 * 1024 && file.kdf.passes >= 3,
+            "SPEC: m ≥ 64 MiB, t ≥ 3"
+        );
     }
 }

@@ -40,7 +40,10 @@ impl Workspace {
         members::detail(self.conn(), member)
     }
 
-    pub fn for_each_member(&self, each: impl FnMut(MemberListing) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    pub fn for_each_member(
+        &self,
+        each: impl FnMut(MemberListing) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         members::for_each(self.conn(), each)
     }
 

@@ -87,7 +87,11 @@ struct Filter {
 
 impl Filter {
     fn build(query: &MemberQuery) -> Self {
-        let mut filter = Self { from: "members m", clauses: Vec::new(), args: Vec::new() };
+        let mut filter = Self {
+            from: "members m",
+            clauses: Vec::new(),
+            args: Vec::new(),
+        };
         if let Some(fts) = query.search.as_deref().and_then(fts_query) {
             filter.from = "members_fts f JOIN members m ON m.seq = f.rowid";
             filter.push("members_fts MATCH ?", fts);
@@ -96,7 +100,9 @@ impl Filter {
             filter.push("m.status = ?", status.as_str().to_owned());
         }
         if let Some(company_admin) = query.company_admin {
-            filter.clauses.push(format!("m.company_admin = {}", i32::from(company_admin)));
+            filter
+                .clauses
+                .push(format!("m.company_admin = {}", i32::from(company_admin)));
         }
         match (query.infra, query.level) {
             (Some(infra), Some(level)) => {
@@ -108,8 +114,14 @@ impl Filter {
                     filter.args.len()
                 ));
             }
-            (Some(infra), None) => filter.push("EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.infra = ?)", infra.to_string()),
-            (None, Some(level)) => filter.push("EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.level = ?)", level.as_str().to_owned()),
+            (Some(infra), None) => filter.push(
+                "EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.infra = ?)",
+                infra.to_string(),
+            ),
+            (None, Some(level)) => filter.push(
+                "EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.level = ?)",
+                level.as_str().to_owned(),
+            ),
             (None, None) => {}
         }
         filter
@@ -118,11 +130,16 @@ impl Filter {
     /// Adds a clause with one `?`, numbered in order.
     fn push(&mut self, clause: &str, arg: String) {
         self.args.push(arg);
-        self.clauses.push(clause.replace('?', &format!("?{}", self.args.len())));
+        self.clauses
+            .push(clause.replace('?', &format!("?{}", self.args.len())));
     }
 
     fn where_sql(&self) -> String {
-        if self.clauses.is_empty() { String::new() } else { format!(" WHERE {}", self.clauses.join(" AND ")) }
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
     }
 }
 
@@ -131,7 +148,11 @@ pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage,
     let filter = Filter::build(query);
     let where_sql = filter.where_sql();
     let limit = query.limit.clamp(1, MAX_PAGE);
-    let columns: String = MEMBER_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+    let columns: String = MEMBER_COLUMNS
+        .split(", ")
+        .map(|c| format!("m.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {columns} FROM {}{where_sql} ORDER BY m.name_key, m.seq LIMIT {limit} OFFSET {}",
         filter.from, query.offset
@@ -152,12 +173,18 @@ pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage,
     })
 }
 
-fn attach(members: Vec<Member>, mut permissions: HashMap<MemberId, Vec<PermissionListing>>) -> Vec<MemberListing> {
+fn attach(
+    members: Vec<Member>,
+    mut permissions: HashMap<MemberId, Vec<PermissionListing>>,
+) -> Vec<MemberListing> {
     members
         .into_iter()
         .map(|member| {
             let permissions = permissions.remove(&member.id).unwrap_or_default();
-            MemberListing { member, permissions }
+            MemberListing {
+                member,
+                permissions,
+            }
         })
         .collect()
 }
@@ -172,7 +199,10 @@ fn permissions_of(
     if ids.is_empty() {
         return Ok(by_member);
     }
-    let marks = (1..=ids.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let marks = (1..=ids.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT p.member, p.infra, i.name, p.level FROM permissions p JOIN infrastructures i ON i.id = p.infra
          WHERE p.member IN ({marks}) ORDER BY i.name_key"
@@ -181,29 +211,44 @@ fn permissions_of(
     let mut rows = stmt.query(params_from_iter(&ids))?;
     while let Some(row) = rows.next()? {
         let member: MemberId = rows::parsed(row, "member")?;
-        by_member.entry(member).or_default().push(PermissionListing {
-            infra: rows::parsed(row, "infra")?,
-            infra_name: row.get("name")?,
-            level: rows::parsed(row, "level")?,
-        });
+        by_member
+            .entry(member)
+            .or_default()
+            .push(PermissionListing {
+                infra: rows::parsed(row, "infra")?,
+                infra_name: row.get("name")?,
+                level: rows::parsed(row, "level")?,
+            });
     }
     Ok(by_member)
 }
 
 /// One member with everything they hold, or `None`.
 pub(crate) fn detail(conn: &Connection, member: &Member) -> Result<MemberDetail, StoreError> {
-    let permissions = permissions_of(conn, std::iter::once(member.id))?.remove(&member.id).unwrap_or_default();
+    let permissions = permissions_of(conn, std::iter::once(member.id))?
+        .remove(&member.id)
+        .unwrap_or_default();
     let mut stmt = conn.prepare_cached(
         "SELECT i.name FROM dev_permissions d JOIN infrastructures i ON i.id = d.infra WHERE d.member = ?1 ORDER BY i.name_key",
     )?;
-    let dev_permissions = stmt.query_map([member.id.to_string()], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    let dev_permissions = stmt
+        .query_map([member.id.to_string()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT a.name || '/' || r.name FROM role_assignments x JOIN roles r ON r.id = x.role JOIN apps a ON a.id = r.app
          WHERE x.member = ?1 ORDER BY a.name_key, r.name_key",
     )?;
-    let roles = stmt.query_map([member.id.to_string()], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    let roles = stmt
+        .query_map([member.id.to_string()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
     let invitation = SqlState::new(conn).invitation_of(member.id)?;
-    Ok(MemberDetail { member: member.clone(), permissions, dev_permissions, roles, invitation })
+    Ok(MemberDetail {
+        member: member.clone(),
+        permissions,
+        dev_permissions,
+        roles,
+        invitation,
+    })
 }
 
 /// Calls `each` for every member, by name, with their permissions; for export.
@@ -216,7 +261,11 @@ pub(crate) fn for_each(
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let columns: String = MEMBER_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect::<Vec<_>>().join(", ");
+    let columns: String = MEMBER_COLUMNS
+        .split(", ")
+        .map(|c| format!("m.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {columns}, (SELECT group_concat(p.infra || '=' || p.level, ';') FROM permissions p WHERE p.member = m.id) AS grants
          FROM members m ORDER BY m.name_key, m.seq"
@@ -227,16 +276,34 @@ pub(crate) fn for_each(
         let member = rows::member(row)?;
         let grants: Option<String> = row.get("grants")?;
         let mut permissions = Vec::new();
-        for grant in grants.as_deref().unwrap_or("").split(';').filter(|g| !g.is_empty()) {
-            let (infra, level) = grant.split_once('=').ok_or_else(|| StoreError::corrupt("permission row"))?;
+        for grant in grants
+            .as_deref()
+            .unwrap_or("")
+            .split(';')
+            .filter(|g| !g.is_empty())
+        {
+            let (infra, level) = grant
+                .split_once('=')
+                .ok_or_else(|| StoreError::corrupt("permission row"))?;
             permissions.push(PermissionListing {
-                infra: infra.parse().map_err(|_| StoreError::corrupt("permission infra id"))?,
+                infra: infra
+                    .parse()
+                    .map_err(|_| StoreError::corrupt("permission infra id"))?,
                 infra_name: names.get(infra).cloned().unwrap_or_default(),
-                level: level.parse().map_err(|_| StoreError::corrupt("permission level"))?,
+                level: level
+                    .parse()
+                    .map_err(|_| StoreError::corrupt("permission level"))?,
             });
         }
-        permissions.sort_by(|a, b| a.infra_name.to_lowercase().cmp(&b.infra_name.to_lowercase()));
-        each(MemberListing { member, permissions })?;
+        permissions.sort_by(|a, b| {
+            a.infra_name
+                .to_lowercase()
+                .cmp(&b.infra_name.to_lowercase())
+        });
+        each(MemberListing {
+            member,
+            permissions,
+        })?;
     }
     Ok(())
 }
@@ -306,11 +373,15 @@ pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, St
             "SELECT m.email FROM permissions p JOIN members m ON m.id = p.member
              WHERE p.infra = ?1 AND p.level = 'infra_admin' ORDER BY m.email_key",
         )?;
-        let admins = admins_stmt.query_map([infra.id.to_string()], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        let admins = admins_stmt
+            .query_map([infra.id.to_string()], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
         let mut env_stmt = conn.prepare_cached(
             "SELECT id, infra, name, slot_registered, licence_expires FROM environments WHERE infra = ?1 ORDER BY name_key",
         )?;
-        let environments = env_stmt.query_map([infra.id.to_string()], rows::environment)?.collect::<Result<_, _>>()?;
+        let environments = env_stmt
+            .query_map([infra.id.to_string()], rows::environment)?
+            .collect::<Result<_, _>>()?;
         listings.push(InfraListing {
             infra,
             subscription_name,
@@ -323,7 +394,9 @@ pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, St
     Ok(listings)
 }
 
-pub(crate) fn subscriptions(conn: &Connection) -> Result<Vec<roster_core::Subscription>, StoreError> {
+pub(crate) fn subscriptions(
+    conn: &Connection,
+) -> Result<Vec<roster_core::Subscription>, StoreError> {
     let mut stmt = conn.prepare("SELECT id, name, edition FROM subscriptions ORDER BY name_key")?;
     let rows = stmt.query_map([], rows::subscription)?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -354,8 +427,15 @@ mod tests {
     #[test]
     fn typed_text_becomes_prefix_words_without_fts_syntax() {
         assert_eq!(fts_query("Ada Love").as_deref(), Some("\"Ada\"* \"Love\"*"));
-        assert_eq!(fts_query("ada.lovelace@exa").as_deref(), Some("\"ada\"* \"lovelace\"* \"exa\"*"));
-        assert_eq!(fts_query("\" OR NEAR( * -"), None, "FTS5 operators are dropped");
+        assert_eq!(
+            fts_query("ada.lovelace@exa").as_deref(),
+            Some("\"ada\"* \"lovelace\"* \"exa\"*")
+        );
+        assert_eq!(
+            fts_query("\" OR NEAR( * -"),
+            None,
+            "FTS5 operators are dropped"
+        );
         assert_eq!(fts_query("   "), None);
     }
 }

@@ -6,15 +6,26 @@ use rusqlite::{Connection, params};
 
 use crate::error::StoreError;
 
-pub(crate) fn push(conn: &Connection, envelope: &Envelope, queued_at: Timestamp) -> Result<(), StoreError> {
-    let json = serde_json::to_string(envelope).map_err(|err| StoreError::corrupt(format!("op: {err}")))?;
+pub(crate) fn push(
+    conn: &Connection,
+    envelope: &Envelope,
+    queued_at: Timestamp,
+) -> Result<(), StoreError> {
+    let json =
+        serde_json::to_string(envelope).map_err(|err| StoreError::corrupt(format!("op: {err}")))?;
     conn.prepare_cached("INSERT INTO outbox (op_id, envelope, queued_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![envelope.id.to_string(), json, queued_at.unix_millis()])?;
+        .execute(params![
+            envelope.id.to_string(),
+            json,
+            queued_at.unix_millis()
+        ])?;
     Ok(())
 }
 
 pub(crate) fn len(conn: &Connection) -> Result<u64, StoreError> {
-    let count: i64 = conn.prepare_cached("SELECT count(*) FROM outbox")?.query_row([], |row| row.get(0))?;
+    let count: i64 = conn
+        .prepare_cached("SELECT count(*) FROM outbox")?
+        .query_row([], |row| row.get(0))?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 

@@ -10,11 +10,14 @@ use roster_core::{
 use rusqlite::Row;
 use rusqlite::types::Type;
 
-pub(crate) const MEMBER_COLUMNS: &str =
-    "id, email, name, kind, status, company_admin, administrator, phone, security_contact, created_at";
+pub(crate) const MEMBER_COLUMNS: &str = "id, email, name, kind, status, company_admin, administrator, phone, security_contact, created_at";
 
 fn bad(column: &str, why: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(0, Type::Text, format!("column {column}: {why}").into())
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        Type::Text,
+        format!("column {column}: {why}").into(),
+    )
 }
 
 /// A text column parsed by `FromStr` (ids, enums).
@@ -42,11 +45,17 @@ fn timestamp(row: &Row<'_>, column: &str) -> rusqlite::Result<Timestamp> {
 }
 
 pub(crate) fn company(row: &Row<'_>) -> rusqlite::Result<Company> {
-    Ok(Company { name: name(row, "name")? })
+    Ok(Company {
+        name: name(row, "name")?,
+    })
 }
 
 pub(crate) fn subscription(row: &Row<'_>) -> rusqlite::Result<Subscription> {
-    Ok(Subscription { id: parsed(row, "id")?, name: name(row, "name")?, edition: parsed(row, "edition")? })
+    Ok(Subscription {
+        id: parsed(row, "id")?,
+        name: name(row, "name")?,
+        edition: parsed(row, "edition")?,
+    })
 }
 
 pub(crate) fn infrastructure(row: &Row<'_>) -> rusqlite::Result<Infrastructure> {
@@ -61,7 +70,12 @@ pub(crate) fn infrastructure(row: &Row<'_>) -> rusqlite::Result<Infrastructure> 
 pub(crate) fn environment(row: &Row<'_>) -> rusqlite::Result<Environment> {
     let expires: Option<String> = row.get("licence_expires")?;
     let licence_expires = expires
-        .map(|text| Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]")))
+        .map(|text| {
+            Date::parse(
+                &text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+        })
         .transpose()
         .map_err(|err| bad("licence_expires", err))?;
     Ok(Environment {
@@ -83,22 +97,36 @@ pub(crate) fn member(row: &Row<'_>) -> rusqlite::Result<Member> {
         status: parsed(row, "status")?,
         company_admin: row.get("company_admin")?,
         administrator: row.get("administrator")?,
-        phone: phone.map(|p| Phone::parse(&p)).transpose().map_err(|err| bad("phone", err))?,
+        phone: phone
+            .map(|p| Phone::parse(&p))
+            .transpose()
+            .map_err(|err| bad("phone", err))?,
         security_contact: row.get("security_contact")?,
         created_at: timestamp(row, "created_at")?,
     })
 }
 
 pub(crate) fn permission(row: &Row<'_>) -> rusqlite::Result<Permission> {
-    Ok(Permission { member: parsed(row, "member")?, infra: parsed(row, "infra")?, level: parsed(row, "level")? })
+    Ok(Permission {
+        member: parsed(row, "member")?,
+        infra: parsed(row, "infra")?,
+        level: parsed(row, "level")?,
+    })
 }
 
 pub(crate) fn app(row: &Row<'_>) -> rusqlite::Result<App> {
-    Ok(App { id: parsed(row, "id")?, name: name(row, "name")? })
+    Ok(App {
+        id: parsed(row, "id")?,
+        name: name(row, "name")?,
+    })
 }
 
 pub(crate) fn role(row: &Row<'_>) -> rusqlite::Result<Role> {
-    Ok(Role { id: parsed(row, "id")?, app: parsed(row, "app")?, name: name(row, "name")? })
+    Ok(Role {
+        id: parsed(row, "id")?,
+        app: parsed(row, "app")?,
+        name: name(row, "name")?,
+    })
 }
 
 pub(crate) fn invitation(row: &Row<'_>) -> rusqlite::Result<Invitation> {
@@ -115,7 +143,10 @@ pub(crate) fn support_contact(row: &Row<'_>) -> rusqlite::Result<SupportContact>
     let contact_name: Option<String> = row.get("name")?;
     Ok(SupportContact {
         email: email(row, "email")?,
-        name: contact_name.map(|n| Name::parse(&n)).transpose().map_err(|err| bad("name", err))?,
+        name: contact_name
+            .map(|n| Name::parse(&n))
+            .transpose()
+            .map_err(|err| bad("name", err))?,
     })
 }
 
@@ -131,5 +162,8 @@ pub(crate) fn support_case(row: &Row<'_>) -> rusqlite::Result<SupportCase> {
 }
 
 pub(crate) fn case_contact(row: &Row<'_>) -> rusqlite::Result<CaseContact> {
-    Ok(CaseContact { case: parsed(row, "case_id")?, contact: email(row, "email")? })
+    Ok(CaseContact {
+        case: parsed(row, "case_id")?,
+        contact: email(row, "email")?,
+    })
 }

@@ -22,11 +22,25 @@ impl<'c> SqlState<'c> {
         Self { conn }
     }
 
-    fn one<T>(&self, sql: &str, params: impl Params, map: fn(&Row<'_>) -> rusqlite::Result<T>) -> Result<Option<T>, StoreError> {
-        Ok(self.conn.prepare_cached(sql)?.query_row(params, map).optional()?)
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(sql)?
+            .query_row(params, map)
+            .optional()?)
     }
 
-    fn all<T>(&self, sql: &str, params: impl Params, map: fn(&Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>, StoreError> {
+    fn all<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        map: fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params, map)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -51,10 +65,12 @@ impl State for SqlState<'_> {
     }
 
     fn active_company_admins(&self) -> Result<u64, StoreError> {
-        let count: i64 = self.conn.prepare_cached(
-            "SELECT count(*) FROM members WHERE company_admin = 1 AND status = 'active'",
-        )?
-        .query_row([], |row| row.get(0))?;
+        let count: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM members WHERE company_admin = 1 AND status = 'active'",
+            )?
+            .query_row([], |row| row.get(0))?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
@@ -75,23 +91,42 @@ impl State for SqlState<'_> {
     }
 
     fn dev_permissions_of(&self, member: MemberId) -> Result<Vec<DevPermission>, StoreError> {
-        self.all("SELECT member, infra FROM dev_permissions WHERE member = ?1", [member.to_string()], |row| {
-            Ok(DevPermission { member: rows::parsed(row, "member")?, infra: rows::parsed(row, "infra")? })
-        })
+        self.all(
+            "SELECT member, infra FROM dev_permissions WHERE member = ?1",
+            [member.to_string()],
+            |row| {
+                Ok(DevPermission {
+                    member: rows::parsed(row, "member")?,
+                    infra: rows::parsed(row, "infra")?,
+                })
+            },
+        )
     }
 
     fn has_dev_permissions(&self, infra: InfraId) -> Result<bool, StoreError> {
         Ok(self
-            .one("SELECT 1 FROM dev_permissions WHERE infra = ?1 LIMIT 1", [infra.to_string()], |_| Ok(()))?
+            .one(
+                "SELECT 1 FROM dev_permissions WHERE infra = ?1 LIMIT 1",
+                [infra.to_string()],
+                |_| Ok(()),
+            )?
             .is_some())
     }
 
     fn subscription(&self, id: SubscriptionId) -> Result<Option<Subscription>, StoreError> {
-        self.one("SELECT id, name, edition FROM subscriptions WHERE id = ?1", [id.to_string()], rows::subscription)
+        self.one(
+            "SELECT id, name, edition FROM subscriptions WHERE id = ?1",
+            [id.to_string()],
+            rows::subscription,
+        )
     }
 
     fn subscription_by_name(&self, name: &Name) -> Result<Option<Subscription>, StoreError> {
-        self.one("SELECT id, name, edition FROM subscriptions WHERE name_key = ?1", [name.key()], rows::subscription)
+        self.one(
+            "SELECT id, name, edition FROM subscriptions WHERE name_key = ?1",
+            [name.key()],
+            rows::subscription,
+        )
     }
 
     fn infrastructure(&self, id: InfraId) -> Result<Option<Infrastructure>, StoreError> {
@@ -110,7 +145,10 @@ impl State for SqlState<'_> {
         )
     }
 
-    fn infrastructures_of(&self, subscription: SubscriptionId) -> Result<Vec<Infrastructure>, StoreError> {
+    fn infrastructures_of(
+        &self,
+        subscription: SubscriptionId,
+    ) -> Result<Vec<Infrastructure>, StoreError> {
         self.all(
             "SELECT id, name, subscription, hosting FROM infrastructures WHERE subscription = ?1",
             [subscription.to_string()],
@@ -126,7 +164,11 @@ impl State for SqlState<'_> {
         )
     }
 
-    fn environment_by_name(&self, infra: InfraId, name: &Name) -> Result<Option<Environment>, StoreError> {
+    fn environment_by_name(
+        &self,
+        infra: InfraId,
+        name: &Name,
+    ) -> Result<Option<Environment>, StoreError> {
         self.one(
             "SELECT id, infra, name, slot_registered, licence_expires FROM environments WHERE infra = ?1 AND name_key = ?2",
             [infra.to_string(), name.key()],
@@ -135,15 +177,27 @@ impl State for SqlState<'_> {
     }
 
     fn app(&self, id: AppId) -> Result<Option<App>, StoreError> {
-        self.one("SELECT id, name FROM apps WHERE id = ?1", [id.to_string()], rows::app)
+        self.one(
+            "SELECT id, name FROM apps WHERE id = ?1",
+            [id.to_string()],
+            rows::app,
+        )
     }
 
     fn app_by_name(&self, name: &Name) -> Result<Option<App>, StoreError> {
-        self.one("SELECT id, name FROM apps WHERE name_key = ?1", [name.key()], rows::app)
+        self.one(
+            "SELECT id, name FROM apps WHERE name_key = ?1",
+            [name.key()],
+            rows::app,
+        )
     }
 
     fn role(&self, id: RoleId) -> Result<Option<Role>, StoreError> {
-        self.one("SELECT id, app, name FROM roles WHERE id = ?1", [id.to_string()], rows::role)
+        self.one(
+            "SELECT id, app, name FROM roles WHERE id = ?1",
+            [id.to_string()],
+            rows::role,
+        )
     }
 
     fn role_by_name(&self, app: AppId, name: &Name) -> Result<Option<Role>, StoreError> {
@@ -155,9 +209,16 @@ impl State for SqlState<'_> {
     }
 
     fn role_assignments_of(&self, member: MemberId) -> Result<Vec<RoleAssignment>, StoreError> {
-        self.all("SELECT member, role FROM role_assignments WHERE member = ?1", [member.to_string()], |row| {
-            Ok(RoleAssignment { member: rows::parsed(row, "member")?, role: rows::parsed(row, "role")? })
-        })
+        self.all(
+            "SELECT member, role FROM role_assignments WHERE member = ?1",
+            [member.to_string()],
+            |row| {
+                Ok(RoleAssignment {
+                    member: rows::parsed(row, "member")?,
+                    role: rows::parsed(row, "role")?,
+                })
+            },
+        )
     }
 
     fn invitation_of(&self, member: MemberId) -> Result<Option<Invitation>, StoreError> {
@@ -169,7 +230,11 @@ impl State for SqlState<'_> {
     }
 
     fn support_contact(&self, email: &Email) -> Result<Option<SupportContact>, StoreError> {
-        self.one("SELECT email, name FROM support_contacts WHERE email_key = ?1", [email.key()], rows::support_contact)
+        self.one(
+            "SELECT email, name FROM support_contacts WHERE email_key = ?1",
+            [email.key()],
+            rows::support_contact,
+        )
     }
 
     fn support_case(&self, id: CaseId) -> Result<Option<SupportCase>, StoreError> {
@@ -181,6 +246,10 @@ impl State for SqlState<'_> {
     }
 
     fn case_contacts_of(&self, email: &Email) -> Result<Vec<CaseContact>, StoreError> {
-        self.all("SELECT case_id, email FROM case_contacts WHERE email_key = ?1", [email.key()], rows::case_contact)
+        self.all(
+            "SELECT case_id, email FROM case_contacts WHERE email_key = ?1",
+            [email.key()],
+            rows::case_contact,
+        )
     }
 }

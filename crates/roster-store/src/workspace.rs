@@ -34,7 +34,11 @@ pub enum Unlock<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Written, with its audit entry (sequence number) and queued for the server.
-    Applied { audit_seq: i64, summary: String, changes: Vec<Change> },
+    Applied {
+        audit_seq: i64,
+        summary: String,
+        changes: Vec<Change>,
+    },
     /// The state already was as asked; nothing was written.
     Unchanged { summary: String },
 }
@@ -68,7 +72,9 @@ impl Workspace {
     /// The id of the workspace at `dir`, read from its key file; needs no secret.
     pub fn id_at(dir: &Path) -> Result<String, StoreError> {
         Self::require_exists(dir)?;
-        Ok(KeyFile::read(&dir.join(KEY_FILE))?.workspace_id().to_owned())
+        Ok(KeyFile::read(&dir.join(KEY_FILE))?
+            .workspace_id()
+            .to_owned())
     }
 
     /// Creates a workspace in `dir` seeded with `snapshot`, encrypted under a fresh data key
@@ -85,14 +91,21 @@ impl Workspace {
     ) -> Result<Self, StoreError> {
         snapshot.check()?;
         if Self::database_path(dir).exists() {
-            return Err(StoreError::AlreadyExists { path: dir.to_owned() });
+            return Err(StoreError::AlreadyExists {
+                path: dir.to_owned(),
+            });
         }
         create_private_dir(dir)?;
         let key = DataKey::generate()?;
         let result = (|| {
             KeyFile::seal(workspace_id, &key, passphrase)?.write(&dir.join(KEY_FILE))?;
             let conn = connect(&Self::database_path(dir), &key, true)?;
-            let mut workspace = Self { dir: dir.to_owned(), id: workspace_id.to_owned(), key: key.clone(), conn };
+            let mut workspace = Self {
+                dir: dir.to_owned(),
+                id: workspace_id.to_owned(),
+                key: key.clone(),
+                conn,
+            };
             workspace.seed(snapshot, meta, creator, at)?;
             restrict_file(&Self::database_path(dir));
             Ok(workspace)
@@ -112,23 +125,41 @@ impl Workspace {
         let id = key_file.workspace_id().to_owned();
         let (key, from_keychain) = match unlock {
             Unlock::Passphrase(passphrase) => (key_file.open(passphrase)?, false),
-            Unlock::Keychain => (keychain::recall(&id)?.ok_or(StoreError::NotRemembered)?, true),
+            Unlock::Keychain => (
+                keychain::recall(&id)?.ok_or(StoreError::NotRemembered)?,
+                true,
+            ),
         };
         let conn = connect(&Self::database_path(dir), &key, false).map_err(|err| match err {
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
                 if from_keychain {
                     StoreError::KeychainCorrupt
                 } else {
-                    StoreError::corrupt("the database does not match its key file, or is not a Roster workspace")
+                    StoreError::corrupt(
+                        "the database does not match its key file, or is not a Roster workspace",
+                    )
                 }
             }
             other => other,
         })?;
-        Ok(Self { dir: dir.to_owned(), id, key, conn })
+        Ok(Self {
+            dir: dir.to_owned(),
+            id,
+            key,
+            conn,
+        })
     }
 
     fn require_exists(dir: &Path) -> Result<(), StoreError> {
-        if Self::exists(dir) { Ok(()) } else { Err(StoreError::NoWorkspace { path: dir.to_owned() }) }
+        if Self::exists(dir) {
+            Ok(())
+        } else {
+            Err(StoreError::NoWorkspace {
+                path: dir.to_owned(),
+            })
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -166,17 +197,27 @@ impl Workspace {
 
     /// Decides `envelope` with roster-core against the current state and, if accepted,
     /// writes the changes, their audit entry and the outbox entry in one transaction.
-    pub fn commit(&mut self, envelope: &Envelope, actor_label: &str) -> Result<Outcome, StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let decision = decide(&SqlState::new(&tx), envelope).map_err(|rejection| match rejection {
-            roster_core::Rejection::Refused(refusal) => StoreError::Refused(refusal),
-            roster_core::Rejection::State(err) => err,
-        })?;
+    pub fn commit(
+        &mut self,
+        envelope: &Envelope,
+        actor_label: &str,
+    ) -> Result<Outcome, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let decision =
+            decide(&SqlState::new(&tx), envelope).map_err(|rejection| match rejection {
+                roster_core::Rejection::Refused(refusal) => StoreError::Refused(refusal),
+                roster_core::Rejection::State(err) => err,
+            })?;
         if decision.is_noop() {
-            return Ok(Outcome::Unchanged { summary: decision.summary });
+            return Ok(Outcome::Unchanged {
+                summary: decision.summary,
+            });
         }
         write::apply(&tx, &decision.changes)?;
-        let actor = serde_json::to_string(&envelope.actor).map_err(|err| StoreError::corrupt(err.to_string()))?;
+        let actor = serde_json::to_string(&envelope.actor)
+            .map_err(|err| StoreError::corrupt(err.to_string()))?;
         let audit_seq = audit::append(
             &tx,
             &NewEntry {
@@ -195,7 +236,11 @@ impl Workspace {
         )?;
         outbox::push(&tx, envelope, envelope.at)?;
         tx.commit()?;
-        Ok(Outcome::Applied { audit_seq, summary: decision.summary, changes: decision.changes })
+        Ok(Outcome::Applied {
+            audit_seq,
+            summary: decision.summary,
+            changes: decision.changes,
+        })
     }
 
     /// Loads a whole company in one transaction, with one audit entry, and sets `meta`.
@@ -206,7 +251,9 @@ impl Workspace {
         creator: &SystemActor,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for record in snapshot.records() {
             write::put(&tx, &record)?;
         }
@@ -243,7 +290,11 @@ impl Workspace {
     /// A value from the workspace's own settings (actor, device).
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |row| row.get(0)).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
     }
 
     pub fn outbox_len(&self) -> Result<u64, StoreError> {
@@ -267,13 +318,19 @@ impl Workspace {
         let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
         let problems: Vec<String> = rows.collect::<Result<_, _>>()?;
-        Ok(if problems == ["ok"] { Vec::new() } else { problems })
+        Ok(if problems == ["ok"] {
+            Vec::new()
+        } else {
+            problems
+        })
     }
 }
 
 /// Opens the database with the data key and the settings every connection needs.
 fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
@@ -283,7 +340,9 @@ fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Store
     let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
     conn.execute_batch(&pragma)?;
     // The first read fails with NotADatabase when the key is wrong.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get::<_, i64>(0))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+        row.get::<_, i64>(0)
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // WAL pages are encrypted like the database; temp tables and sort spills stay in memory,
     // so nothing in the folder is plaintext. FULL makes every acknowledged commit durable.
@@ -297,7 +356,8 @@ fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Store
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::create_dir_all(dir).map_err(|source| StoreError::io("create the workspace folder", dir, source))?;
+    fs::create_dir_all(dir)
+        .map_err(|source| StoreError::io("create the workspace folder", dir, source))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -150,13 +150,23 @@ pub(crate) fn put(conn: &Connection, record: &Record) -> Result<(), StoreError> 
 pub(crate) fn remove(conn: &Connection, key: &RecordKey) -> Result<(), StoreError> {
     let (sql, args): (&str, Vec<String>) = match key {
         RecordKey::Company => ("DELETE FROM company WHERE id = 1", vec![]),
-        RecordKey::Subscription { id } => ("DELETE FROM subscriptions WHERE id = ?1", vec![id.to_string()]),
-        RecordKey::Infrastructure { id } => ("DELETE FROM infrastructures WHERE id = ?1", vec![id.to_string()]),
-        RecordKey::Environment { id } => ("DELETE FROM environments WHERE id = ?1", vec![id.to_string()]),
+        RecordKey::Subscription { id } => (
+            "DELETE FROM subscriptions WHERE id = ?1",
+            vec![id.to_string()],
+        ),
+        RecordKey::Infrastructure { id } => (
+            "DELETE FROM infrastructures WHERE id = ?1",
+            vec![id.to_string()],
+        ),
+        RecordKey::Environment { id } => (
+            "DELETE FROM environments WHERE id = ?1",
+            vec![id.to_string()],
+        ),
         RecordKey::Member { id } => ("DELETE FROM members WHERE id = ?1", vec![id.to_string()]),
-        RecordKey::Permission { member, infra } => {
-            ("DELETE FROM permissions WHERE member = ?1 AND infra = ?2", vec![member.to_string(), infra.to_string()])
-        }
+        RecordKey::Permission { member, infra } => (
+            "DELETE FROM permissions WHERE member = ?1 AND infra = ?2",
+            vec![member.to_string(), infra.to_string()],
+        ),
         RecordKey::DevPermission { member, infra } => (
             "DELETE FROM dev_permissions WHERE member = ?1 AND infra = ?2",
             vec![member.to_string(), infra.to_string()],
@@ -167,14 +177,24 @@ pub(crate) fn remove(conn: &Connection, key: &RecordKey) -> Result<(), StoreErro
             "DELETE FROM role_assignments WHERE member = ?1 AND role = ?2",
             vec![member.to_string(), role.to_string()],
         ),
-        RecordKey::Invitation { member } => ("DELETE FROM invitations WHERE member = ?1", vec![member.to_string()]),
-        RecordKey::SupportContact { email } => ("DELETE FROM support_contacts WHERE email_key = ?1", vec![email.clone()]),
-        RecordKey::SupportCase { id } => ("DELETE FROM support_cases WHERE id = ?1", vec![id.to_string()]),
+        RecordKey::Invitation { member } => (
+            "DELETE FROM invitations WHERE member = ?1",
+            vec![member.to_string()],
+        ),
+        RecordKey::SupportContact { email } => (
+            "DELETE FROM support_contacts WHERE email_key = ?1",
+            vec![email.clone()],
+        ),
+        RecordKey::SupportCase { id } => (
+            "DELETE FROM support_cases WHERE id = ?1",
+            vec![id.to_string()],
+        ),
         RecordKey::CaseContact { case, email } => (
             "DELETE FROM case_contacts WHERE case_id = ?1 AND email_key = ?2",
             vec![case.to_string(), email.clone()],
         ),
     };
-    conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?;
+    conn.prepare_cached(sql)?
+        .execute(rusqlite::params_from_iter(args))?;
     Ok(())
 }

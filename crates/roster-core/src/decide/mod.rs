@@ -1,8 +1,10 @@
 //! The one entry point for every change: [`decide`].
 //!
 //! The order of checks is the same for every op, so refusals are predictable: the actor
-//! may act at all; the records the op names exist; the actor's rights allow it; the input
-//! is valid; and last, the invariants of SPEC.md hold for the state after the change.
+//! may act at all; the actor's rights allow this kind of change (checked before a named
+//! member is looked up whenever the right does not depend on that member, so a refusal
+//! does not reveal who exists); the records the op names exist; the input is valid; and
+//! last, the invariants of SPEC.md hold for the state after the change.
 
 mod apps;
 mod company;

@@ -1,0 +1,91 @@
+//! Errors of the services, each with a stable code for front ends and a class that says
+//! what kind of trouble it is (the CLI turns the class into its exit code).
+
+use roster_core::{Refusal, RefusalCode};
+use roster_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The rules refused the change or the input; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+
+    /// The workspace could not be unlocked: wrong passphrase, or no remembered key.
+    #[error("{0}")]
+    Locked(StoreError),
+
+    #[error(transparent)]
+    Store(StoreError),
+
+    #[error("could not write the export to {path}: {source}")]
+    Export {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What kind of trouble an error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// A rule refused the change (e.g. the last Company Admin).
+    Refused,
+    /// The input is malformed or names nothing that exists.
+    BadInput,
+    /// The workspace is locked: wrong passphrase, not remembered.
+    Locked,
+    /// Anything else: I/O, a damaged file, the keychain.
+    Other,
+}
+
+impl ClientError {
+    /// The stable code a front end branches on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Refused(refusal) => refusal.code.into(),
+            Self::Locked(StoreError::WrongPassphrase) => "wrong_passphrase",
+            Self::Locked(_) => "locked",
+            Self::Store(StoreError::NoWorkspace { .. }) => "no_workspace",
+            Self::Store(StoreError::AlreadyExists { .. }) => "workspace_exists",
+            Self::Store(StoreError::TooNew { .. } | StoreError::KeyFileUnsupported) => "workspace_too_new",
+            Self::Store(StoreError::Keychain { .. } | StoreError::KeychainCorrupt) => "keychain_unavailable",
+            Self::Store(StoreError::Corrupt(_) | StoreError::KeyFileCorrupt) => "workspace_damaged",
+            Self::Store(_) | Self::Export { .. } => "io_error",
+        }
+    }
+
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Self::Refused(refusal) => match refusal.code {
+                RefusalCode::InvalidEmail
+                | RefusalCode::InvalidPhone
+                | RefusalCode::InvalidName
+                | RefusalCode::InvalidInput
+                | RefusalCode::WeakPassword
+                | RefusalCode::NotFound => ErrorClass::BadInput,
+                _ => ErrorClass::Refused,
+            },
+            Self::Locked(_) => ErrorClass::Locked,
+            Self::Store(StoreError::NoWorkspace { .. } | StoreError::AlreadyExists { .. }) => ErrorClass::BadInput,
+            Self::Store(_) | Self::Export { .. } => ErrorClass::Other,
+        }
+    }
+}
+
+impl From<StoreError> for ClientError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Refused(refusal) => Self::Refused(refusal),
+            StoreError::WrongPassphrase | StoreError::NotRemembered => Self::Locked(err),
+            other => Self::Store(other),
+        }
+    }
+}
+
+pub(crate) fn bad_input(message: impl Into<String>) -> ClientError {
+    ClientError::Refused(Refusal::new(RefusalCode::InvalidInput, message))
+}
+
+pub(crate) fn not_found(message: impl Into<String>) -> ClientError {
+    ClientError::Refused(Refusal::not_found(message))
+}
