@@ -2,8 +2,8 @@
 //! rules themselves are roster-core's.
 
 use roster_core::{
-    AppId, Date, Edition, EnvironmentId, Grant, Hosting, InfraId, InvitationId, Level, MemberId, MemberKind, Name,
-    Op, RoleId, State, SubscriptionId,
+    AppId, Date, Edition, EnvironmentId, Grant, Hosting, InfraId, InvitationId, Level, MemberId,
+    MemberKind, Name, Op, RoleId, State, SubscriptionId,
 };
 use roster_store::Outcome;
 use uuid::Uuid;
@@ -25,40 +25,87 @@ pub struct InviteRequest {
 }
 
 impl Session {
-    pub fn add_subscription(&mut self, name: &str, edition: Edition) -> Result<Outcome, ClientError> {
+    pub fn add_subscription(
+        &mut self,
+        name: &str,
+        edition: Edition,
+    ) -> Result<Outcome, ClientError> {
         let id = SubscriptionId::from_uuid(Uuid::now_v7());
-        self.run(Op::AddSubscription { id, name: name.to_owned(), edition })
+        self.run(Op::AddSubscription {
+            id,
+            name: name.to_owned(),
+            edition,
+        })
     }
 
-    pub fn add_infrastructure(&mut self, name: &str, subscription: &str, hosting: Hosting) -> Result<Outcome, ClientError> {
+    pub fn add_infrastructure(
+        &mut self,
+        name: &str,
+        subscription: &str,
+        hosting: Hosting,
+    ) -> Result<Outcome, ClientError> {
         let subscription = self.subscription_by_name(subscription)?.id;
         let id = InfraId::from_uuid(Uuid::now_v7());
-        self.run(Op::AddInfrastructure { id, name: name.to_owned(), subscription, hosting })
+        self.run(Op::AddInfrastructure {
+            id,
+            name: name.to_owned(),
+            subscription,
+            hosting,
+        })
     }
 
-    pub fn add_environment(&mut self, infra: &str, name: &str, licence_expires: Option<Date>) -> Result<Outcome, ClientError> {
+    pub fn add_environment(
+        &mut self,
+        infra: &str,
+        name: &str,
+        licence_expires: Option<Date>,
+    ) -> Result<Outcome, ClientError> {
         let infra = self.infrastructure_by_name(infra)?.id;
         let id = EnvironmentId::from_uuid(Uuid::now_v7());
-        self.run(Op::AddEnvironment { id, infra, name: name.to_owned(), licence_expires })
+        self.run(Op::AddEnvironment {
+            id,
+            infra,
+            name: name.to_owned(),
+            licence_expires,
+        })
     }
 
-    pub fn set_environment_slot(&mut self, infra: &str, environment: &str, registered: bool) -> Result<Outcome, ClientError> {
+    pub fn set_environment_slot(
+        &mut self,
+        infra: &str,
+        environment: &str,
+        registered: bool,
+    ) -> Result<Outcome, ClientError> {
         let infra = self.infrastructure_by_name(infra)?;
         let name = Name::parse_as(environment, "environment name")?;
         let environment = self
             .workspace()
             .state()
             .environment_by_name(infra.id, &name)?
-            .ok_or_else(|| not_found(format!("Infrastructure “{}” has no environment “{name}”.", infra.name)))?;
+            .ok_or_else(|| {
+                not_found(format!(
+                    "Infrastructure “{}” has no environment “{name}”.",
+                    infra.name
+                ))
+            })?;
         let id = environment.id;
-        self.run(if registered { Op::RegisterEnvironmentSlot { id } } else { Op::ReleaseEnvironmentSlot { id } })
+        self.run(if registered {
+            Op::RegisterEnvironmentSlot { id }
+        } else {
+            Op::ReleaseEnvironmentSlot { id }
+        })
     }
 
     pub fn invite(&mut self, request: &InviteRequest) -> Result<Outcome, ClientError> {
         let grants = request
             .grants
             .iter()
-            .map(|(infra, level)| Ok(Grant { infra: self.infrastructure_by_name(infra)?.id, level: *level }))
+            .map(|(infra, level)| {
+                Ok(Grant {
+                    infra: self.infrastructure_by_name(infra)?.id,
+                    level: *level,
+                })
+            })
             .collect::<Result<Vec<_>, ClientError>>()?;
         let dev = request
             .dev
@@ -85,7 +132,10 @@ impl Session {
 
     pub fn resend_invitation(&mut self, email: &str) -> Result<Outcome, ClientError> {
         let member = self.member_by_email(email)?.id;
-        self.run(Op::ResendInvitation { member, invitation: InvitationId::from_uuid(Uuid::now_v7()) })
+        self.run(Op::ResendInvitation {
+            member,
+            invitation: InvitationId::from_uuid(Uuid::now_v7()),
+        })
     }
 
     pub fn revoke_invitation(&mut self, email: &str) -> Result<Outcome, ClientError> {
@@ -93,10 +143,19 @@ impl Session {
         self.run(Op::RevokeInvitation { member })
     }
 
-    pub fn grant(&mut self, email: &str, infra: &str, level: Level) -> Result<Outcome, ClientError> {
+    pub fn grant(
+        &mut self,
+        email: &str,
+        infra: &str,
+        level: Level,
+    ) -> Result<Outcome, ClientError> {
         let member = self.member_by_email(email)?.id;
         let infra = self.infrastructure_by_name(infra)?.id;
-        self.run(Op::GrantPermission { member, infra, level })
+        self.run(Op::GrantPermission {
+            member,
+            infra,
+            level,
+        })
     }
 
     pub fn revoke(&mut self, email: &str, infra: &str) -> Result<Outcome, ClientError> {
@@ -116,17 +175,27 @@ impl Session {
     }
 
     /// Makes the member a security contact with `phone`, or clears it with `None`.
-    pub fn set_security_contact(&mut self, email: &str, phone: Option<&str>) -> Result<Outcome, ClientError> {
+    pub fn set_security_contact(
+        &mut self,
+        email: &str,
+        phone: Option<&str>,
+    ) -> Result<Outcome, ClientError> {
         let member = self.member_by_email(email)?.id;
         self.run(match phone {
-            Some(phone) => Op::SetSecurityContact { member, phone: phone.to_owned() },
+            Some(phone) => Op::SetSecurityContact {
+                member,
+                phone: phone.to_owned(),
+            },
             None => Op::ClearSecurityContact { member },
         })
     }
 
     pub fn rename_member(&mut self, email: &str, name: &str) -> Result<Outcome, ClientError> {
         let member = self.member_by_email(email)?.id;
-        self.run(Op::EditProfile { member, name: name.to_owned() })
+        self.run(Op::EditProfile {
+            member,
+            name: name.to_owned(),
+        })
     }
 
     pub fn deactivate(&mut self, email: &str) -> Result<Outcome, ClientError> {
@@ -145,12 +214,19 @@ impl Session {
     }
 
     pub fn add_app(&mut self, name: &str) -> Result<Outcome, ClientError> {
-        self.run(Op::AddApp { id: AppId::from_uuid(Uuid::now_v7()), name: name.to_owned() })
+        self.run(Op::AddApp {
+            id: AppId::from_uuid(Uuid::now_v7()),
+            name: name.to_owned(),
+        })
     }
 
     pub fn add_role(&mut self, app: &str, role: &str) -> Result<Outcome, ClientError> {
         let app = self.app_by_name(app)?.id;
-        self.run(Op::AddRole { id: RoleId::from_uuid(Uuid::now_v7()), app, name: role.to_owned() })
+        self.run(Op::AddRole {
+            id: RoleId::from_uuid(Uuid::now_v7()),
+            app,
+            name: role.to_owned(),
+        })
     }
 
     pub fn assign_role(&mut self, email: &str, role: &str) -> Result<Outcome, ClientError> {

@@ -47,8 +47,12 @@ impl ClientError {
             Self::Locked(_) => "locked",
             Self::Store(StoreError::NoWorkspace { .. }) => "no_workspace",
             Self::Store(StoreError::AlreadyExists { .. }) => "workspace_exists",
-            Self::Store(StoreError::TooNew { .. } | StoreError::KeyFileUnsupported) => "workspace_too_new",
-            Self::Store(StoreError::Keychain { .. } | StoreError::KeychainCorrupt) => "keychain_unavailable",
+            Self::Store(StoreError::TooNew { .. } | StoreError::KeyFileUnsupported) => {
+                "workspace_too_new"
+            }
+            Self::Store(StoreError::Keychain { .. } | StoreError::KeychainCorrupt) => {
+                "keychain_unavailable"
+            }
             Self::Store(StoreError::Corrupt(_) | StoreError::KeyFileCorrupt) => "workspace_damaged",
             Self::Store(_) | Self::Export { .. } => "io_error",
         }
@@ -66,7 +70,9 @@ impl ClientError {
                 _ => ErrorClass::Refused,
             },
             Self::Locked(_) => ErrorClass::Locked,
-            Self::Store(StoreError::NoWorkspace { .. } | StoreError::AlreadyExists { .. }) => ErrorClass::BadInput,
+            Self::Store(StoreError::NoWorkspace { .. } | StoreError::AlreadyExists { .. }) => {
+                ErrorClass::BadInput
+            }
             Self::Store(_) | Self::Export { .. } => ErrorClass::Other,
         }
     }

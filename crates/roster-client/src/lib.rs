@@ -8,6 +8,7 @@
 mod changes;
 mod demo;
 mod error;
+mod import;
 mod queries;
 mod resolve;
 mod session;
@@ -15,9 +16,10 @@ mod session;
 pub use changes::InviteRequest;
 pub use demo::DEFAULT_MEMBERS as DEMO_DEFAULT_MEMBERS;
 pub use error::{ClientError, ErrorClass};
+pub use import::{ImportSummary, ImportedRow, parse_grant};
 pub use queries::{ExportFormat, Status};
 pub use roster_store::{
-    AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
-    Outcome, Passphrase, PermissionListing, Unlock,
+    AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage,
+    MemberQuery, Outcome, Passphrase, PermissionListing, Unlock,
 };
 pub use session::{CreateOptions, Session};

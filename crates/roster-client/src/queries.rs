@@ -4,8 +4,8 @@ use std::io::Write;
 
 use roster_core::{App, Role, State};
 use roster_store::{
-    AuditEntry, AuditQuery, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberPage, MemberQuery,
-    SCHEMA_VERSION,
+    AuditEntry, AuditQuery, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberPage,
+    MemberQuery, SCHEMA_VERSION,
 };
 use serde::Serialize;
 
@@ -42,8 +42,18 @@ pub enum ExportFormat {
 impl Session {
     pub fn status(&self) -> Result<Status, ClientError> {
         let ws = self.workspace();
-        let company = ws.state().company()?.map(|c| c.name.to_string()).unwrap_or_default();
-        let audit_entries = ws.audit(&AuditQuery { limit: 1, ..AuditQuery::default() })?.first().map_or(0, |e| e.seq);
+        let company = ws
+            .state()
+            .company()?
+            .map(|c| c.name.to_string())
+            .unwrap_or_default();
+        let audit_entries = ws
+            .audit(&AuditQuery {
+                limit: 1,
+                ..AuditQuery::default()
+            })?
+            .first()
+            .map_or(0, |e| e.seq);
         Ok(Status {
             workspace: ws.dir().display().to_string(),
             workspace_id: ws.id().to_owned(),
@@ -79,9 +89,19 @@ impl Session {
     }
 
     /// Audit entries newest first, optionally about one member.
-    pub fn audit(&self, member_email: Option<&str>, limit: u32) -> Result<Vec<AuditEntry>, ClientError> {
-        let member = member_email.map(|email| self.member_by_email(email)).transpose()?;
-        Ok(self.workspace().audit(&AuditQuery { member: member.map(|m| m.id), limit, ..AuditQuery::default() })?)
+    pub fn audit(
+        &self,
+        member_email: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, ClientError> {
+        let member = member_email
+            .map(|email| self.member_by_email(email))
+            .transpose()?;
+        Ok(self.workspace().audit(&AuditQuery {
+            member: member.map(|m| m.id),
+            limit,
+            ..AuditQuery::default()
+        })?)
     }
 
     pub fn verify_audit(&self) -> Result<ChainReport, ClientError> {
@@ -89,14 +109,28 @@ impl Session {
     }
 
     /// Writes every member with their permissions, by name. Returns how many were written.
-    pub fn export_members(&self, format: ExportFormat, out: &mut dyn Write) -> Result<u64, ClientError> {
+    pub fn export_members(
+        &self,
+        format: ExportFormat,
+        out: &mut dyn Write,
+    ) -> Result<u64, ClientError> {
         let mut written = 0u64;
-        let io = |err: std::io::Error| ClientError::Export { path: "output".to_owned(), source: err };
+        let io = |err: std::io::Error| ClientError::Export {
+            path: "output".to_owned(),
+            source: err,
+        };
         match format {
             ExportFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(out);
                 csv.write_record([
-                    "email", "name", "kind", "status", "company_admin", "administrator", "security_contact", "phone",
+                    "email",
+                    "name",
+                    "kind",
+                    "status",
+                    "company_admin",
+                    "administrator",
+                    "security_contact",
+                    "phone",
                     "permissions",
                 ])
                 .map_err(|e| io(e.into()))?;
@@ -128,19 +162,21 @@ impl Session {
             ExportFormat::Json => {
                 out.write_all(b"[").map_err(io)?;
                 let mut failure = None;
-                self.workspace().for_each_member(|listing| {
-                    let sep: &[u8] = if written == 0 { b"\n" } else { b",\n" };
-                    let result = out.write_all(sep).and_then(|()| {
-                        serde_json::to_writer(&mut *out, &listing).map_err(std::io::Error::other)
-                    });
-                    if let Err(err) = result {
-                        failure = Some(err);
-                        return Err(roster_store::StoreError::corrupt("export interrupted"));
-                    }
-                    written += 1;
-                    Ok(())
-                })
-                .map_err(|err| failure.take().map_or_else(|| ClientError::from(err), io))?;
+                self.workspace()
+                    .for_each_member(|listing| {
+                        let sep: &[u8] = if written == 0 { b"\n" } else { b",\n" };
+                        let result = out.write_all(sep).and_then(|()| {
+                            serde_json::to_writer(&mut *out, &listing)
+                                .map_err(std::io::Error::other)
+                        });
+                        if let Err(err) = result {
+                            failure = Some(err);
+                            return Err(roster_store::StoreError::corrupt("export interrupted"));
+                        }
+                        written += 1;
+                        Ok(())
+                    })
+                    .map_err(|err| failure.take().map_or_else(|| ClientError::from(err), io))?;
                 out.write_all(b"\n]\n").map_err(io)?;
             }
         }
@@ -155,7 +191,9 @@ impl std::str::FromStr for ExportFormat {
         match text {
             "csv" => Ok(Self::Csv),
             "json" => Ok(Self::Json),
-            other => Err(bad_input(format!("Unknown export format “{other}”; use csv or json."))),
+            other => Err(bad_input(format!(
+                "Unknown export format “{other}”; use csv or json."
+            ))),
         }
     }
 }

@@ -14,7 +14,12 @@ fn known(names: Vec<String>) -> String {
         return "there are none yet".to_owned();
     }
     let more = names.len().saturating_sub(SUGGESTIONS);
-    let mut list = names.into_iter().take(SUGGESTIONS).map(|n| format!("“{n}”")).collect::<Vec<_>>().join(", ");
+    let mut list = names
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|n| format!("“{n}”"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if more > 0 {
         list.push_str(&format!(" and {more} more"));
     }
@@ -35,8 +40,16 @@ impl Session {
         if let Some(infra) = self.workspace().state().infrastructure_by_name(&name)? {
             return Ok(infra);
         }
-        let names = self.workspace().infrastructures()?.into_iter().map(|i| i.infra.name.to_string()).collect();
-        Err(not_found(format!("No infrastructure is named “{name}”; {}.", known(names))))
+        let names = self
+            .workspace()
+            .infrastructures()?
+            .into_iter()
+            .map(|i| i.infra.name.to_string())
+            .collect();
+        Err(not_found(format!(
+            "No infrastructure is named “{name}”; {}.",
+            known(names)
+        )))
     }
 
     pub fn subscription_by_name(&self, name: &str) -> Result<Subscription, ClientError> {
@@ -44,8 +57,16 @@ impl Session {
         if let Some(sub) = self.workspace().state().subscription_by_name(&name)? {
             return Ok(sub);
         }
-        let names = self.workspace().subscriptions()?.into_iter().map(|s| s.name.to_string()).collect();
-        Err(not_found(format!("No subscription is named “{name}”; {}.", known(names))))
+        let names = self
+            .workspace()
+            .subscriptions()?
+            .into_iter()
+            .map(|s| s.name.to_string())
+            .collect();
+        Err(not_found(format!(
+            "No subscription is named “{name}”; {}.",
+            known(names)
+        )))
     }
 
     pub fn app_by_name(&self, name: &str) -> Result<App, ClientError> {
@@ -53,14 +74,25 @@ impl Session {
         if let Some(app) = self.workspace().state().app_by_name(&name)? {
             return Ok(app);
         }
-        let names = self.workspace().apps()?.into_iter().map(|(app, _)| app.name.to_string()).collect();
-        Err(not_found(format!("No app is named “{name}”; {}.", known(names))))
+        let names = self
+            .workspace()
+            .apps()?
+            .into_iter()
+            .map(|(app, _)| app.name.to_string())
+            .collect();
+        Err(not_found(format!(
+            "No app is named “{name}”; {}.",
+            known(names)
+        )))
     }
 
     /// A role written `APP/ROLE`.
     pub fn role_by_path(&self, path: &str) -> Result<(App, Role), ClientError> {
         let Some((app, role)) = path.rsplit_once('/') else {
-            return Err(bad_input(format!("Write the role as APP/ROLE, e.g. “Customer Portal/viewer”; got “{}”.", path.chars().take(60).collect::<String>())));
+            return Err(bad_input(format!(
+                "Write the role as APP/ROLE, e.g. “Customer Portal/viewer”; got “{}”.",
+                path.chars().take(60).collect::<String>()
+            )));
         };
         let app = self.app_by_name(app)?;
         let role_name = Name::parse_as(role, "role name")?;
@@ -74,6 +106,10 @@ impl Session {
             .filter(|(a, _)| a.id == app.id)
             .flat_map(|(_, roles)| roles.into_iter().map(|r| r.name.to_string()))
             .collect();
-        Err(not_found(format!("App “{}” has no role named “{role_name}”; {}.", app.name, known(names))))
+        Err(not_found(format!(
+            "App “{}” has no role named “{role_name}”; {}.",
+            app.name,
+            known(names)
+        )))
     }
 }

@@ -41,15 +41,24 @@ pub struct Session {
 }
 
 pub(crate) fn now() -> Timestamp {
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
     Timestamp::from_unix_millis(i64::try_from(millis).unwrap_or(i64::MAX))
 }
 
 impl Session {
     /// Creates a workspace in `dir` with its first Company Admin, or the demo company.
     /// The passphrase must pass the password policy of SPEC.md.
-    pub fn create(dir: &Path, passphrase: &Passphrase, options: &CreateOptions) -> Result<Self, ClientError> {
-        password::check(passphrase.expose(), &[&options.admin_email, &options.company])?;
+    pub fn create(
+        dir: &Path,
+        passphrase: &Passphrase,
+        options: &CreateOptions,
+    ) -> Result<Self, ClientError> {
+        password::check(
+            passphrase.expose(),
+            &[&options.admin_email, &options.company],
+        )?;
         let at = now();
         let admin = Member {
             id: MemberId::from_uuid(Uuid::now_v7()),
@@ -66,7 +75,9 @@ impl Session {
             security_contact: false,
             created_at: at,
         };
-        let company = Company { name: Name::parse_as(&options.company, "company name")? };
+        let company = Company {
+            name: Name::parse_as(&options.company, "company name")?,
+        };
         let snapshot = match options.demo_members {
             Some(members) => demo::company(company, admin.clone(), members, at),
             None => {
@@ -81,14 +92,25 @@ impl Session {
             &Uuid::now_v7().to_string(),
             passphrase,
             &snapshot,
-            &[(META_ACTOR, &admin.id.to_string()), (META_DEVICE, &device.to_string())],
-            &SystemActor { label: admin.email.to_string(), device: device.to_string() },
+            &[
+                (META_ACTOR, &admin.id.to_string()),
+                (META_DEVICE, &device.to_string()),
+            ],
+            &SystemActor {
+                label: admin.email.to_string(),
+                device: device.to_string(),
+            },
             at,
         )?;
         if options.remember {
             workspace.remember()?;
         }
-        Ok(Self { workspace, actor: admin.id, actor_label: admin.email.to_string(), device })
+        Ok(Self {
+            workspace,
+            actor: admin.id,
+            actor_label: admin.email.to_string(),
+            device,
+        })
     }
 
     /// Unlocks the workspace at `dir`.
@@ -96,8 +118,10 @@ impl Session {
         let workspace = Workspace::open(dir, unlock)?;
         let setting = |key: &str| -> Result<Uuid, ClientError> {
             let value = workspace.meta(key)?.unwrap_or_default();
-            Uuid::parse_str(&value)
-                .map_err(|_| roster_store::StoreError::Corrupt(format!("the workspace setting {key} is missing")).into())
+            Uuid::parse_str(&value).map_err(|_| {
+                roster_store::StoreError::Corrupt(format!("the workspace setting {key} is missing"))
+                    .into()
+            })
         };
         let actor = MemberId::from_uuid(setting(META_ACTOR)?);
         let device = DeviceId::from_uuid(setting(META_DEVICE)?);
@@ -105,7 +129,12 @@ impl Session {
             Some(member) => member.email.to_string(),
             None => format!("deleted member {actor}"),
         };
-        Ok(Self { workspace, actor, actor_label, device })
+        Ok(Self {
+            workspace,
+            actor,
+            actor_label,
+            device,
+        })
     }
 
     /// Whether `dir` holds a workspace.

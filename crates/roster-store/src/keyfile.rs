@@ -132,7 +132,14 @@ impl KeyFile {
         let tmp = path.with_extension("key.tmp");
         let io = |source| StoreError::io("write the key file", path, source);
         {
-            let mut file = fs::File::create(&tmp).map_err(io)?;
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&tmp).map_err(io)?;
             file.write_all(text.as_bytes()).map_err(io)?;
             file.sync_all().map_err(io)?;
         }
