@@ -40,6 +40,8 @@ pub enum Command {
     },
     /// The workspace at a glance
     Status,
+    /// Check the database file and the audit chain
+    Check,
     /// Subscriptions the company holds
     Subscriptions {
         #[command(subcommand)]
@@ -288,7 +290,7 @@ pub struct AuditArgs {
     /// Walk the whole hash chain and report whether it holds
     #[arg(long)]
     pub verify: bool,
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub limit: u32,
 }
 

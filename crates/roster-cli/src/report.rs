@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use roster_client::{
-    AuditEntry, ChainReport, InfraListing, MemberDetail, MemberPage, Outcome, Status,
+    AuditEntry, ChainReport, Health, InfraListing, MemberDetail, MemberPage, Outcome, Status,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -239,4 +239,16 @@ pub fn chain(report: &ChainReport) -> Report {
         text,
         json!({ "intact": report.is_intact(), "entries": report.entries, "broken_at": report.broken_at.as_ref().map(|(seq, why)| json!({"seq": seq, "reason": why})) }),
     )
+}
+
+pub fn health(health: &Health) -> Report {
+    let file = if health.integrity_problems.is_empty() {
+        "database file sound (integrity check ok)".to_owned()
+    } else {
+        format!(
+            "database file DAMAGED: {}",
+            health.integrity_problems.join("; ")
+        )
+    };
+    Report::of(format!("{file}\n{}", chain(&health.audit).text), health)
 }

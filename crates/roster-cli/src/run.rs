@@ -62,6 +62,15 @@ pub fn run(cli: Cli) -> Outcome {
             ))
         }
         Command::Status => Ok(report::status(&unlock::open(&dir)?.status()?)),
+        Command::Check => {
+            let health = unlock::open(&dir)?.check()?;
+            let report = report::health(&health);
+            if health.is_healthy() {
+                Ok(report)
+            } else {
+                Err(Failure::Other(anyhow::anyhow!(report.text)))
+            }
+        }
         Command::Subscriptions { action } => subscriptions(&mut unlock::open(&dir)?, action),
         Command::Infras { action } => infras(&mut unlock::open(&dir)?, action),
         Command::Environments { action } => environments(&mut unlock::open(&dir)?, action),

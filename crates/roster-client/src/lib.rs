@@ -17,7 +17,7 @@ pub use changes::InviteRequest;
 pub use demo::DEFAULT_MEMBERS as DEMO_DEFAULT_MEMBERS;
 pub use error::{ClientError, ErrorClass};
 pub use import::{ImportSummary, ImportedRow, parse_grant};
-pub use queries::{ExportFormat, Status};
+pub use queries::{ExportFormat, Health, Status};
 pub use roster_store::{
     AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage,
     MemberQuery, Outcome, Passphrase, PermissionListing, Unlock,

@@ -32,6 +32,20 @@ pub struct Status {
     pub server: Option<String>,
 }
 
+/// The result of [`Session::check`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    /// What SQLite's integrity check found; empty when the file is sound.
+    pub integrity_problems: Vec<String>,
+    pub audit: ChainReport,
+}
+
+impl Health {
+    pub fn is_healthy(&self) -> bool {
+        self.integrity_problems.is_empty() && self.audit.is_intact()
+    }
+}
+
 /// The formats `export members` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -106,6 +120,14 @@ impl Session {
 
     pub fn verify_audit(&self) -> Result<ChainReport, ClientError> {
         Ok(self.workspace().verify_audit()?)
+    }
+
+    /// Checks the database file (SQLite's integrity check) and the audit chain.
+    pub fn check(&self) -> Result<Health, ClientError> {
+        Ok(Health {
+            integrity_problems: self.workspace().integrity_check()?,
+            audit: self.verify_audit()?,
+        })
     }
 
     /// Writes every member with their permissions, by name. Returns how many were written.

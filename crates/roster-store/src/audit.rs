@@ -273,7 +273,7 @@ pub(crate) fn list(conn: &Connection, query: &AuditQuery) -> Result<Vec<AuditEnt
     }
     sql.push_str(&format!(
         " ORDER BY a.seq DESC LIMIT {}",
-        query.limit.clamp(1, 10_000)
+        query.limit.clamp(1, 1_000_000)
     ));
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| {
