@@ -122,7 +122,11 @@ pub fn member_page(page: &MemberPage) -> Report {
     let shown = page.members.len() as u64;
     let first = u64::from(page.offset) + u64::from(shown > 0);
     let last = u64::from(page.offset) + shown;
-    let _ = write!(text, "showing {first}–{last} of {}", page.total);
+    let _ = write!(
+        text,
+        "showing {first}–{last} of {}",
+        page.total.unwrap_or(last)
+    );
     Report::of(text, page)
 }
 

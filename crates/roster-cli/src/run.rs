@@ -230,6 +230,7 @@ fn members(session: &mut Session, action: MemberAction) -> Outcome {
                 company_admin: None,
                 limit: args.limit,
                 offset: args.offset,
+                with_total: true,
             };
             return Ok(report::member_page(&session.members(&query)?));
         }

@@ -54,8 +54,8 @@ CREATE TABLE members (
     created_at       INTEGER NOT NULL,
     CHECK (security_contact = 0 OR phone IS NOT NULL)
 ) STRICT;
-CREATE INDEX members_by_name ON members (name_key, seq);
-CREATE INDEX members_by_status_name ON members (status, name_key, seq);
+CREATE INDEX members_by_name ON members (name_key, id);
+CREATE INDEX members_by_status_name ON members (status, name_key, id);
 CREATE INDEX members_company_admins ON members (status) WHERE company_admin = 1;
 
 CREATE VIRTUAL TABLE members_fts USING fts5 (
@@ -74,13 +74,22 @@ CREATE TRIGGER members_fts_update AFTER UPDATE OF name, email ON members BEGIN
     INSERT INTO members_fts (rowid, name, email) VALUES (new.seq, new.name, new.email);
 END;
 
+-- member_status and member_name_key copy the member's status and sort key (kept by the
+-- trigger below), so one infrastructure's members, filtered by status and ordered by
+-- name, are an index range rather than a walk over every member.
 CREATE TABLE permissions (
-    member TEXT NOT NULL REFERENCES members (id),
-    infra  TEXT NOT NULL REFERENCES infrastructures (id),
-    level  TEXT NOT NULL CHECK (level IN ('infra_admin', 'member')),
+    member          TEXT NOT NULL REFERENCES members (id),
+    infra           TEXT NOT NULL REFERENCES infrastructures (id),
+    level           TEXT NOT NULL CHECK (level IN ('infra_admin', 'member')),
+    member_status   TEXT NOT NULL,
+    member_name_key TEXT NOT NULL,
     PRIMARY KEY (member, infra)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX permissions_by_infra ON permissions (infra, level, member);
+CREATE INDEX permissions_listing ON permissions (infra, member_status, member_name_key, member);
+CREATE INDEX permissions_listing_by_level ON permissions (infra, level, member_status, member_name_key, member);
+CREATE TRIGGER members_listing_copy AFTER UPDATE OF status, name_key ON members BEGIN
+    UPDATE permissions SET member_status = new.status, member_name_key = new.name_key WHERE member = new.id;
+END;
 
 CREATE TABLE dev_permissions (
     member TEXT NOT NULL REFERENCES members (id),

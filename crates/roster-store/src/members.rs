@@ -28,6 +28,8 @@ pub struct MemberQuery {
     pub company_admin: Option<bool>,
     pub limit: u32,
     pub offset: u32,
+    /// Also count every match (costs a second pass over the matches).
+    pub with_total: bool,
 }
 
 /// A member with their permissions, as a list shows them.
@@ -47,8 +49,8 @@ pub struct PermissionListing {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberPage {
-    /// How many members match, across all pages.
-    pub total: u64,
+    /// How many members match, across all pages, when asked for.
+    pub total: Option<u64>,
     pub offset: u32,
     pub members: Vec<MemberListing>,
 }
@@ -79,52 +81,151 @@ pub fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-struct Filter {
-    from: &'static str,
-    clauses: Vec<String>,
-    args: Vec<String>,
+/// How a query finds its members; each has the index that serves it.
+enum Source {
+    /// Every member, walking `members_by_name` or `members_by_status_name` in order.
+    All,
+    /// One infrastructure's members, walking `permissions_listing` (status and name are
+    /// copied into it) in order.
+    Infra,
+    /// Few full-text matches: gather them all from the index and sort them by name.
+    FewMatches { fts: String },
+    /// Many matches: walk members in name order and keep those in the match set, so the
+    /// page is found after a few hundred rows instead of sorting tens of thousands.
+    ManyMatches { fts: String },
 }
 
-impl Filter {
-    fn build(query: &MemberQuery) -> Self {
-        let mut filter = Self {
-            from: "members m",
+/// A search matching more members than this is walked in name order; fewer are sorted.
+/// At 2% of the company a page of 50 is found within ~2,500 rows of the name index,
+/// about what sorting 2,000 matches costs.
+fn walk_threshold(members: i64) -> i64 {
+    (members / 50).max(1_000)
+}
+
+/// The SQL for a member query.
+struct Plan {
+    from: String,
+    clauses: Vec<String>,
+    args: Vec<String>,
+    order: &'static str,
+    /// The count, when the source knows it without another pass.
+    known_total: Option<i64>,
+    /// A separate count statement, if the total must be counted.
+    count_sql: String,
+}
+
+impl Plan {
+    fn build(conn: &Connection, query: &MemberQuery) -> Result<Self, StoreError> {
+        let source = match query.search.as_deref().and_then(fts_query) {
+            Some(fts) => {
+                let matches: i64 = conn
+                    .prepare_cached("SELECT count(*) FROM members_fts WHERE members_fts MATCH ?1")?
+                    .query_row([&fts], |row| row.get(0))?;
+                let members: i64 = conn
+                    .prepare_cached("SELECT ifnull(max(seq), 0) FROM members")?
+                    .query_row([], |row| row.get(0))?;
+                let unfiltered = query.status.is_none()
+                    && query.infra.is_none()
+                    && query.level.is_none()
+                    && query.company_admin.is_none();
+                let source = if matches > walk_threshold(members) {
+                    Source::ManyMatches { fts }
+                } else {
+                    Source::FewMatches { fts }
+                };
+                let mut plan = Self::for_source(source, query);
+                if unfiltered {
+                    plan.known_total = Some(matches);
+                }
+                return Ok(plan);
+            }
+            None if query.infra.is_some() => Source::Infra,
+            None => Source::All,
+        };
+        Ok(Self::for_source(source, query))
+    }
+
+    fn for_source(source: Source, query: &MemberQuery) -> Self {
+        let mut plan = Self {
+            from: String::new(),
             clauses: Vec::new(),
             args: Vec::new(),
+            order: "m.name_key, m.id",
+            known_total: None,
+            count_sql: String::new(),
         };
-        if let Some(fts) = query.search.as_deref().and_then(fts_query) {
-            filter.from = "members_fts f JOIN members m ON m.seq = f.rowid";
-            filter.push("members_fts MATCH ?", fts);
+        let mut permissions_probed = true;
+        match source {
+            Source::All | Source::ManyMatches { .. } => {
+                let index = if query.status.is_some() {
+                    "members_by_status_name"
+                } else {
+                    "members_by_name"
+                };
+                plan.from = format!("members m INDEXED BY {index}");
+                if let Source::ManyMatches { fts } = source {
+                    plan.push(
+                        "m.seq IN (SELECT rowid FROM members_fts WHERE members_fts MATCH ?)",
+                        fts,
+                    );
+                }
+            }
+            Source::FewMatches { fts } => {
+                plan.from = "members_fts f JOIN members m ON m.seq = f.rowid".to_owned();
+                plan.push("members_fts MATCH ?", fts);
+            }
+            Source::Infra => {
+                permissions_probed = false;
+                plan.from = "permissions p JOIN members m ON m.id = p.member".to_owned();
+                plan.order = "p.member_name_key, p.member";
+                if let Some(infra) = query.infra {
+                    plan.push("p.infra = ?", infra.to_string());
+                }
+                if let Some(status) = query.status {
+                    plan.push("p.member_status = ?", status.as_str().to_owned());
+                }
+                if let Some(level) = query.level {
+                    plan.push("p.level = ?", level.as_str().to_owned());
+                }
+                // Every clause so far is on the index: the count needs no member row.
+                plan.count_sql = format!(
+                    "SELECT count(*) FROM permissions p{}",
+                    where_sql(&plan.clauses)
+                );
+            }
         }
-        if let Some(status) = query.status {
-            filter.push("m.status = ?", status.as_str().to_owned());
-        }
-        if let Some(company_admin) = query.company_admin {
-            filter
-                .clauses
-                .push(format!("m.company_admin = {}", i32::from(company_admin)));
-        }
-        match (query.infra, query.level) {
-            (Some(infra), Some(level)) => {
-                filter.args.push(infra.to_string());
-                let infra_arg = filter.args.len();
-                filter.args.push(level.as_str().to_owned());
-                filter.clauses.push(format!(
-                    "EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.infra = ?{infra_arg} AND p.level = ?{})",
-                    filter.args.len()
+        if permissions_probed {
+            if let Some(status) = query.status {
+                plan.push("m.status = ?", status.as_str().to_owned());
+            }
+            let mut probe = Vec::new();
+            if let Some(infra) = query.infra {
+                plan.args.push(infra.to_string());
+                probe.push(format!("q.infra = ?{}", plan.args.len()));
+            }
+            if let Some(level) = query.level {
+                plan.args.push(level.as_str().to_owned());
+                probe.push(format!("q.level = ?{}", plan.args.len()));
+            }
+            if !probe.is_empty() {
+                plan.clauses.push(format!(
+                    "EXISTS (SELECT 1 FROM permissions q WHERE q.member = m.id AND {})",
+                    probe.join(" AND ")
                 ));
             }
-            (Some(infra), None) => filter.push(
-                "EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.infra = ?)",
-                infra.to_string(),
-            ),
-            (None, Some(level)) => filter.push(
-                "EXISTS (SELECT 1 FROM permissions p WHERE p.member = m.id AND p.level = ?)",
-                level.as_str().to_owned(),
-            ),
-            (None, None) => {}
         }
-        filter
+        if let Some(company_admin) = query.company_admin {
+            plan.clauses
+                .push(format!("m.company_admin = {}", i32::from(company_admin)));
+        }
+        if plan.count_sql.is_empty() || query.company_admin.is_some() {
+            plan.count_sql = format!(
+                "SELECT count(*) FROM {}{}",
+                plan.from,
+                where_sql(&plan.clauses)
+            );
+        }
+        plan
     }
 
     /// Adds a clause with one `?`, numbered in order.
@@ -133,60 +234,93 @@ impl Filter {
         self.clauses
             .push(clause.replace('?', &format!("?{}", self.args.len())));
     }
+}
 
-    fn where_sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", self.clauses.join(" AND "))
-        }
+fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
     }
 }
 
-/// One page of members matching `query`, ordered by name, with the total count.
+/// One page of members matching `query`, ordered by name; with the total count when
+/// `query.with_total`.
 pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage, StoreError> {
-    let filter = Filter::build(query);
-    let where_sql = filter.where_sql();
+    let plan = Plan::build(conn, query)?;
     let limit = query.limit.clamp(1, MAX_PAGE);
     let columns: String = MEMBER_COLUMNS
         .split(", ")
         .map(|c| format!("m.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    // The page is chosen first; only its rows then gather their permissions.
     let sql = format!(
-        "SELECT {columns} FROM {}{where_sql} ORDER BY m.name_key, m.seq LIMIT {limit} OFFSET {}",
-        filter.from, query.offset
+        "SELECT pg.*, (SELECT group_concat(p.infra || '=' || p.level, ';') FROM permissions p WHERE p.member = pg.id) AS grants
+         FROM (SELECT {columns}, m.name_key AS sort_key FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}) pg
+         ORDER BY pg.sort_key, pg.id",
+        plan.from,
+        where_sql(&plan.clauses),
+        plan.order,
+        query.offset
     );
-    let members: Vec<Member> = {
+    let names = infra_names(conn)?;
+    let mut members = Vec::new();
+    {
         let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(&filter.args), rows::member)?;
-        rows.collect::<Result<_, _>>()?
+        let mut rows = stmt.query(params_from_iter(&plan.args))?;
+        while let Some(row) = rows.next()? {
+            let grants: Option<String> = row.get("grants")?;
+            members.push(MemberListing {
+                member: rows::member(row)?,
+                permissions: parse_grants(grants.as_deref(), &names)?,
+            });
+        }
+    }
+    let total = match (query.with_total, plan.known_total) {
+        (false, _) => None,
+        (true, Some(known)) => Some(known),
+        (true, None) => Some(
+            conn.prepare_cached(&plan.count_sql)?
+                .query_row(params_from_iter(&plan.args), |row| row.get::<_, i64>(0))?,
+        ),
     };
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM {}{where_sql}", filter.from))?
-        .query_row(params_from_iter(&filter.args), |row| row.get(0))?;
-    let permissions = permissions_of(conn, members.iter().map(|m| m.id))?;
     Ok(MemberPage {
-        total: u64::try_from(total).unwrap_or(0),
+        total: total.map(|t| u64::try_from(t).unwrap_or(0)),
         offset: query.offset,
-        members: attach(members, permissions),
+        members,
     })
 }
 
-fn attach(
-    members: Vec<Member>,
-    mut permissions: HashMap<MemberId, Vec<PermissionListing>>,
-) -> Vec<MemberListing> {
-    members
-        .into_iter()
-        .map(|member| {
-            let permissions = permissions.remove(&member.id).unwrap_or_default();
-            MemberListing {
-                member,
-                permissions,
-            }
-        })
-        .collect()
+/// Infrastructure names by id (a company has a handful).
+fn infra_names(conn: &Connection) -> Result<HashMap<String, String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM infrastructures")?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// `INFRA_ID=LEVEL;...` as gathered by `group_concat`, into listings sorted by name.
+fn parse_grants(
+    grants: Option<&str>,
+    names: &HashMap<String, String>,
+) -> Result<Vec<PermissionListing>, StoreError> {
+    let mut permissions = Vec::new();
+    for grant in grants.unwrap_or("").split(';').filter(|g| !g.is_empty()) {
+        let (infra, level) = grant
+            .split_once('=')
+            .ok_or_else(|| StoreError::corrupt("permission row"))?;
+        permissions.push(PermissionListing {
+            infra: infra
+                .parse()
+                .map_err(|_| StoreError::corrupt("permission infra id"))?,
+            infra_name: names.get(infra).cloned().unwrap_or_default(),
+            level: level
+                .parse()
+                .map_err(|_| StoreError::corrupt("permission level"))?,
+        });
+    }
+    permissions.sort_by_cached_key(|p| p.infra_name.to_lowercase());
+    Ok(permissions)
 }
 
 /// The permissions of these members, with infrastructure names, in one query.
@@ -256,11 +390,7 @@ pub(crate) fn for_each(
     conn: &Connection,
     mut each: impl FnMut(MemberListing) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let names: HashMap<String, String> = {
-        let mut stmt = conn.prepare("SELECT id, name FROM infrastructures")?;
-        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let names = infra_names(conn)?;
     let columns: String = MEMBER_COLUMNS
         .split(", ")
         .map(|c| format!("m.{c}"))
@@ -268,41 +398,15 @@ pub(crate) fn for_each(
         .join(", ");
     let sql = format!(
         "SELECT {columns}, (SELECT group_concat(p.infra || '=' || p.level, ';') FROM permissions p WHERE p.member = m.id) AS grants
-         FROM members m ORDER BY m.name_key, m.seq"
+         FROM members m ORDER BY m.name_key, m.id"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        let member = rows::member(row)?;
         let grants: Option<String> = row.get("grants")?;
-        let mut permissions = Vec::new();
-        for grant in grants
-            .as_deref()
-            .unwrap_or("")
-            .split(';')
-            .filter(|g| !g.is_empty())
-        {
-            let (infra, level) = grant
-                .split_once('=')
-                .ok_or_else(|| StoreError::corrupt("permission row"))?;
-            permissions.push(PermissionListing {
-                infra: infra
-                    .parse()
-                    .map_err(|_| StoreError::corrupt("permission infra id"))?,
-                infra_name: names.get(infra).cloned().unwrap_or_default(),
-                level: level
-                    .parse()
-                    .map_err(|_| StoreError::corrupt("permission level"))?,
-            });
-        }
-        permissions.sort_by(|a, b| {
-            a.infra_name
-                .to_lowercase()
-                .cmp(&b.infra_name.to_lowercase())
-        });
         each(MemberListing {
-            member,
-            permissions,
+            member: rows::member(row)?,
+            permissions: parse_grants(grants.as_deref(), &names)?,
         })?;
     }
     Ok(())
@@ -433,9 +537,10 @@ mod tests {
         );
         assert_eq!(
             fts_query("\" OR NEAR( * -"),
-            None,
-            "FTS5 operators are dropped"
+            Some("\"OR\"* \"NEAR\"*".to_owned()),
+            "FTS5 punctuation is dropped; operator words become quoted words, searched as text"
         );
+        assert_eq!(fts_query("\" * - ( ) : ^"), None, "nothing but syntax");
         assert_eq!(fts_query("   "), None);
     }
 }

@@ -24,7 +24,7 @@ fn bool_int(value: bool) -> i64 {
 
 /// Inserts or replaces one record.
 pub(crate) fn put(conn: &Connection, record: &Record) -> Result<(), StoreError> {
-    match record {
+    let written = match record {
         Record::Company(c) => conn
             .prepare_cached("INSERT INTO company (id, name) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET name = excluded.name")?
             .execute([c.name.as_str()])?,
@@ -83,7 +83,8 @@ pub(crate) fn put(conn: &Connection, record: &Record) -> Result<(), StoreError> 
             ])?,
         Record::Permission(p) => conn
             .prepare_cached(
-                "INSERT INTO permissions (member, infra, level) VALUES (?1, ?2, ?3)
+                "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
+                 SELECT ?1, ?2, ?3, m.status, m.name_key FROM members m WHERE m.id = ?1
                  ON CONFLICT (member, infra) DO UPDATE SET level = excluded.level",
             )?
             .execute(params![p.member.to_string(), p.infra.to_string(), p.level.as_str()])?,
@@ -143,6 +144,12 @@ pub(crate) fn put(conn: &Connection, record: &Record) -> Result<(), StoreError> 
             .prepare_cached("INSERT OR IGNORE INTO case_contacts (case_id, email_key, email) VALUES (?1, ?2, ?3)")?
             .execute(params![c.case.to_string(), c.contact.key(), c.contact.as_str()])?,
     };
+    // A permission copies its member's status and name; no member, no row: say so.
+    if written == 0 && matches!(record, Record::Permission(_)) {
+        return Err(StoreError::corrupt(
+            "a permission names a member that is not in the workspace",
+        ));
+    }
     Ok(())
 }
 
