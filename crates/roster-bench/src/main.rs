@@ -88,6 +88,7 @@ fn measure<I>(
     })
 }
 
+#[allow(clippy::print_stderr)] // progress while the workspace is built
 fn main() -> Result<()> {
     let args = Args::parse();
     let temp = tempfile::tempdir()?;

@@ -23,7 +23,7 @@ use uuid::Uuid;
 /// Members in the demo company unless `--members` says otherwise.
 pub const DEFAULT_MEMBERS: usize = 300;
 
-const SEED: u64 = 0x0052_4f53_5445_52;
+const SEED: u64 = 0x0000_524f_5354_4552;
 const DOMAIN: &str = "northwind.example";
 
 /// (display, ascii) first names; the ascii form goes into e-mail addresses.

@@ -99,6 +99,8 @@ impl Workspace {
         let key = DataKey::generate()?;
         let result = (|| {
             KeyFile::seal(workspace_id, &key, passphrase)?.write(&dir.join(KEY_FILE))?;
+            // Made private before SQLite opens it: its -wal and -shm copy its mode.
+            create_private_file(&Self::database_path(dir))?;
             let conn = connect(&Self::database_path(dir), &key, true)?;
             let mut workspace = Self {
                 dir: dir.to_owned(),
@@ -107,7 +109,6 @@ impl Workspace {
                 conn,
             };
             workspace.seed(snapshot, meta, creator, at)?;
-            restrict_file(&Self::database_path(dir));
             Ok(workspace)
         })();
         if result.is_err() {
@@ -392,12 +393,16 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn restrict_file(path: &Path) {
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    #[cfg(not(unix))]
-    let _ = path;
+    options
+        .open(path)
+        .map_err(|source| StoreError::io("create the workspace database", path, source))?;
+    Ok(())
 }

@@ -16,6 +16,7 @@ use crate::fixture::Workspace;
 const ROWS_PER_RUN: usize = 120;
 
 #[test]
+#[allow(clippy::print_stderr)] // the seed, to replay a failure
 fn sigkill_during_writes_loses_nothing_reported_done() {
     let runs: usize = std::env::var("ROSTER_CRASH_RUNS")
         .ok()

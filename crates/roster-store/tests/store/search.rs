@@ -1,0 +1,135 @@
+//! Finding members by what a person types: every word a case- and accent-insensitive prefix
+//! of a word of the name or e-mail; FTS5 syntax typed in is text, never an error.
+
+use roster_core::Op;
+use roster_store::MemberQuery;
+
+use crate::fixture::{ADA, ALAN_NAME, Fixture, ZOE, team};
+
+/// The names `text` finds, in the order listed, checking the total on the way.
+pub fn search(fixture: &Fixture, text: &str) -> Vec<String> {
+    crate::listing::names(
+        fixture,
+        MemberQuery {
+            search: Some(text.to_owned()),
+            ..MemberQuery::default()
+        },
+    )
+}
+
+const ADAS: [&str; 3] = ["Ada Lovelace", "Ada Yonath", "Adam Smith"];
+
+#[test]
+fn search_ignores_case_and_accents_and_matches_word_prefixes() {
+    let fixture = Fixture::with(&team());
+    let cases: [(&str, &[&str], &str); 8] = [
+        (
+            "zoe mul",
+            &["Zoë Müller"],
+            "ë and ü fold to e and u; words match as prefixes",
+        ),
+        (
+            "ZOË MÜL",
+            &["Zoë Müller"],
+            "typed accents and capitals fold the same way",
+        ),
+        (
+            "jose garcia",
+            &["José García"],
+            "every accented letter folds",
+        ),
+        (
+            "lovel",
+            &["Ada Lovelace"],
+            "a prefix of the last name is enough",
+        ),
+        (
+            "ada.love",
+            &["Ada Lovelace"],
+            "an e-mail prefix matches word by word, so Ada Yonath and Adam Smith are left out",
+        ),
+        (
+            "ada",
+            &ADAS,
+            "one word matches every name or e-mail word it begins, by name",
+        ),
+        ("mueller", &["Zoë Müller"], "e-mail words are searched too"),
+        ("zoe lovel", &[], "every typed word is required"),
+    ];
+    for (text, expected, why) in cases {
+        assert_eq!(search(&fixture, text), expected, "{text:?}: {why}");
+    }
+}
+
+#[test]
+fn typed_fts_syntax_is_searched_as_text_and_never_errors() {
+    let fixture = Fixture::with(&team());
+    for text in ["\"", "*", "(", ")", "-", "^", ":", "'", "\"\"", "   "] {
+        assert_eq!(
+            search(&fixture, text).len(),
+            10,
+            "{text:?} holds nothing to search for, so it lists everyone"
+        );
+    }
+    for text in [
+        "NEAR(",
+        "NEAR(ada",
+        "ada AND NOT",
+        "name:ada",
+        "{name email}: ada",
+        "ada OR zoe",
+        "* OR *",
+    ] {
+        let page = fixture.workspace.members(&MemberQuery {
+            search: Some(text.to_owned()),
+            limit: 100,
+            ..MemberQuery::default()
+        });
+        assert!(
+            page.is_ok(),
+            "{text:?} is text to find, not FTS5 syntax, got {page:?}"
+        );
+    }
+    for text in ["ada\"", "\"ada", "ada*", "-ada", "(ada)", "ada:"] {
+        assert_eq!(
+            search(&fixture, text),
+            ADAS,
+            "punctuation around {text:?} is dropped, the word still matches"
+        );
+    }
+}
+
+#[test]
+fn search_follows_renames_and_deletions() {
+    let mut fixture = Fixture::with(&team());
+    fixture.apply(Op::EditProfile {
+        member: ADA,
+        name: "Ada King".to_owned(),
+    });
+    assert_eq!(
+        search(&fixture, "king"),
+        ["Ada King"],
+        "the index holds the new name"
+    );
+    assert_eq!(
+        search(&fixture, "lovel"),
+        ["Ada King"],
+        "her e-mail still says lovelace"
+    );
+    assert_eq!(
+        search(&fixture, "ada"),
+        ["Ada King", "Ada Yonath", "Adam Smith"],
+        "a rename leaves one index entry, not two"
+    );
+    fixture.apply(Op::DeleteMember { member: ZOE });
+    assert_eq!(
+        search(&fixture, "zoe"),
+        Vec::<String>::new(),
+        "a deleted member is no longer found"
+    );
+    assert_eq!(
+        search(&fixture, "alan"),
+        [ALAN_NAME],
+        "the others still are"
+    );
+}
