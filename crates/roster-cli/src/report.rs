@@ -49,8 +49,8 @@ pub fn status(status: &Status) -> Report {
     let text = format!(
         "Company      {}\nWorkspace    {} (schema {})\nActing as    {}\nServer       {}\n\
          Members      {} active, {} pending, {} deactivated; {} Company Admins, {} security contacts\n\
-         Company      {} subscriptions, {} infrastructures, {} apps\n\
-         Pending      {} changes waiting for the server\nAudit trail  {} entries",
+         Setup        {} subscriptions, {} infrastructures, {} apps\n\
+         Pending      {} waiting for the server\nAudit trail  {}",
         status.company,
         status.workspace,
         status.schema_version,
@@ -64,10 +64,18 @@ pub fn status(status: &Status) -> Report {
         status.subscriptions,
         status.infrastructures,
         status.apps,
-        status.pending_changes,
-        status.audit_entries,
+        plural(status.pending_changes, "change", "changes"),
+        plural(
+            u64::try_from(status.audit_entries).unwrap_or(0),
+            "entry",
+            "entries"
+        ),
     );
     Report::of(text, status)
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Pads to `width` characters (not bytes), cutting with an ellipsis.
