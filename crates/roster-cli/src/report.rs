@@ -47,13 +47,18 @@ pub fn outcome(outcome: &Outcome) -> Report {
 pub fn status(status: &Status) -> Report {
     let m = &status.members;
     let text = format!(
-        "Company      {}\nWorkspace    {} (schema {})\nActing as    {}\nServer       {}\n\
+        "Company      {}\nWorkspace    {} (schema {}{})\nActing as    {}\nServer       {}\n\
          Members      {} active, {} pending, {} deactivated; {} Company Admins, {} security contacts\n\
          Setup        {} subscriptions, {} infrastructures, {} apps\n\
          Pending      {} waiting for the server\nAudit trail  {}",
         status.company,
         status.workspace,
         status.schema_version,
+        if status.remembered {
+            ", key in this device's keychain"
+        } else {
+            ""
+        },
         status.acting_as,
         status.server.as_deref().unwrap_or("none (local workspace)"),
         m.active,

@@ -36,11 +36,14 @@ pub fn open(dir: &Path) -> Result<Session, crate::Failure> {
     if let Some(passphrase) = from_env(PASSPHRASE_VAR) {
         return Ok(Session::open(dir, Unlock::Passphrase(&passphrase))?);
     }
-    match Session::open(dir, Unlock::Keychain) {
-        Ok(session) => return Ok(session),
-        // Not remembered, or no keychain on this machine: fall back to asking.
-        Err(err) if err.class() == ErrorClass::Locked || err.code() == "keychain_unavailable" => {}
-        Err(other) => return Err(other.into()),
+    if Session::is_remembered(dir)? {
+        match Session::open(dir, Unlock::Keychain) {
+            Ok(session) => return Ok(session),
+            // Forgotten elsewhere, or no keychain right now: fall back to asking.
+            Err(err)
+                if err.class() == ErrorClass::Locked || err.code() == "keychain_unavailable" => {}
+            Err(other) => return Err(other.into()),
+        }
     }
     let passphrase = prompt("Workspace passphrase: ")?;
     Ok(Session::open(dir, Unlock::Passphrase(&passphrase))?)

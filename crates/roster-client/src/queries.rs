@@ -30,6 +30,8 @@ pub struct Status {
     pub audit_entries: i64,
     /// Not bound to a company server yet: a local workspace.
     pub server: Option<String>,
+    /// The key is kept in this device's OS keychain.
+    pub remembered: bool,
 }
 
 /// The result of [`Session::check`].
@@ -82,6 +84,7 @@ impl Session {
             pending_changes: ws.outbox_len()?,
             audit_entries,
             server: None,
+            remembered: Session::is_remembered(ws.dir())?,
         })
     }
 
@@ -92,6 +95,10 @@ impl Session {
     pub fn member(&self, email: &str) -> Result<MemberDetail, ClientError> {
         let member = self.member_by_email(email)?;
         Ok(self.workspace().member_detail(&member)?)
+    }
+
+    pub fn subscriptions(&self) -> Result<Vec<roster_core::Subscription>, ClientError> {
+        Ok(self.workspace().subscriptions()?)
     }
 
     pub fn infrastructures(&self) -> Result<Vec<InfraListing>, ClientError> {

@@ -102,8 +102,13 @@ impl Session {
             },
             at,
         )?;
+        // A workspace that was asked to be remembered but could not be is not created:
+        // `init` can then simply be run again without --remember.
         if options.remember {
-            workspace.remember()?;
+            if let Err(err) = workspace.remember() {
+                workspace.discard()?;
+                return Err(err.into());
+            }
         }
         Ok(Self {
             workspace,
@@ -140,6 +145,11 @@ impl Session {
     /// Whether `dir` holds a workspace.
     pub fn exists(dir: &Path) -> bool {
         Workspace::exists(dir)
+    }
+
+    /// Whether the workspace at `dir` keeps its key in this device's keychain.
+    pub fn is_remembered(dir: &Path) -> Result<bool, ClientError> {
+        Ok(Workspace::is_remembered_at(dir)?)
     }
 
     /// Locks the workspace: the connection closes and the key is zeroized.

@@ -34,6 +34,11 @@ pub(crate) struct KeyFile {
     cipher: String,
     nonce: String,
     wrapped_key: String,
+    /// Whether a copy of the key was put in this device's OS keychain. Not a secret: it
+    /// only spares a keychain query (which can take seconds without a keychain service)
+    /// for workspaces that were never remembered.
+    #[serde(default)]
+    remembered: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -79,6 +84,7 @@ impl KeyFile {
             cipher: "xchacha20poly1305".to_owned(),
             nonce: hex::encode(nonce),
             wrapped_key: hex::encode(sealed),
+            remembered: false,
         })
     }
 
@@ -118,6 +124,15 @@ impl KeyFile {
 
     pub(crate) fn workspace_id(&self) -> &str {
         &self.workspace_id
+    }
+
+    pub(crate) fn remembered(&self) -> bool {
+        self.remembered
+    }
+
+    #[must_use]
+    pub(crate) fn with_remembered(self, remembered: bool) -> Self {
+        Self { remembered, ..self }
     }
 
     pub(crate) fn read(path: &Path) -> Result<Self, StoreError> {

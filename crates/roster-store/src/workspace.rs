@@ -195,22 +195,62 @@ impl Workspace {
 
     /// Re-wraps the data key under a new passphrase. The database is not rewritten.
     pub fn change_passphrase(&self, new: &Passphrase) -> Result<(), StoreError> {
-        KeyFile::seal(&self.id, &self.key, new)?.write(&self.dir.join(KEY_FILE))
+        let path = self.dir.join(KEY_FILE);
+        let remembered = KeyFile::read(&path)?.remembered();
+        KeyFile::seal(&self.id, &self.key, new)?
+            .with_remembered(remembered)
+            .write(&path)
     }
 
     /// Keeps the data key in the OS keychain so the workspace unlocks without typing.
     pub fn remember(&self) -> Result<(), StoreError> {
-        keychain::remember(&self.id, &self.key)
+        keychain::remember(&self.id, &self.key)?;
+        self.set_remembered(true)
     }
 
     /// Removes the data key from the OS keychain.
     pub fn forget(&self) -> Result<(), StoreError> {
-        keychain::forget(&self.id)
+        keychain::forget(&self.id)?;
+        self.set_remembered(false)
     }
 
-    /// Whether the OS keychain holds this workspace's key.
+    fn set_remembered(&self, remembered: bool) -> Result<(), StoreError> {
+        let path = self.dir.join(KEY_FILE);
+        KeyFile::read(&path)?
+            .with_remembered(remembered)
+            .write(&path)
+    }
+
+    /// Whether the OS keychain holds this workspace's key (asks the keychain).
     pub fn is_remembered(&self) -> Result<bool, StoreError> {
         Ok(keychain::recall(&self.id)?.is_some())
+    }
+
+    /// Whether the workspace at `dir` was remembered on this device (read from the key
+    /// file; the keychain is not asked).
+    pub fn is_remembered_at(dir: &Path) -> Result<bool, StoreError> {
+        Self::require_exists(dir)?;
+        Ok(KeyFile::read(&dir.join(KEY_FILE))?.remembered())
+    }
+
+    /// Closes the workspace and deletes its files: for a creation that must not stand.
+    pub fn discard(self) -> Result<(), StoreError> {
+        let dir = self.dir.clone();
+        drop(self);
+        for file in [DATABASE_FILE, KEY_FILE, "roster.db-wal", "roster.db-shm"] {
+            match fs::remove_file(dir.join(file)) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StoreError::io(
+                        "remove the workspace",
+                        &dir.join(file),
+                        source,
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Decides `envelope` with roster-core against the current state and, if accepted,

@@ -28,7 +28,11 @@ fn a_remembered_workspace_unlocks_from_the_keychain_until_forgotten() {
         "the keychain key opens the workspace: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Acme"));
+    let status = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.contains("Acme") && status.contains("key in this device's keychain"),
+        "{status}"
+    );
 
     ws.ok(&["keychain", "forget"]);
     let out = ws

@@ -31,6 +31,10 @@ fn a_remembered_workspace_opens_from_the_keychain() {
             .expect("the keychain reads"),
         "remember() stores the key where is_remembered() finds it"
     );
+    assert!(
+        Workspace::is_remembered_at(fixture.dir()).expect("key file reads"),
+        "the key file records that this device remembers the key, so unlocking knows to ask the keychain"
+    );
 
     let unlocked = fixture
         .folder
