@@ -249,16 +249,12 @@ fn where_sql(clauses: &[String]) -> String {
 pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage, StoreError> {
     let plan = Plan::build(conn, query)?;
     let limit = query.limit.clamp(1, MAX_PAGE);
-    let columns: String = MEMBER_COLUMNS
-        .split(", ")
-        .map(|c| format!("m.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = member_columns();
     // The page is chosen first; only its rows then gather their permissions.
     let sql = format!(
-        "SELECT pg.*, (SELECT group_concat(p.infra || '=' || p.level, ';') FROM permissions p WHERE p.member = pg.id) AS grants
-         FROM (SELECT {columns}, m.name_key AS sort_key FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}) pg
+        "SELECT pg.*, {} FROM (SELECT {columns}, m.name_key AS sort_key FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}) pg
          ORDER BY pg.sort_key, pg.id",
+        grants_column("pg.id"),
         plan.from,
         where_sql(&plan.clauses),
         plan.order,
@@ -290,6 +286,23 @@ pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage,
         offset: query.offset,
         members,
     })
+}
+
+/// The member columns, on the alias `m`.
+fn member_columns() -> String {
+    MEMBER_COLUMNS
+        .split(", ")
+        .map(|c| format!("m.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A column `grants` gathering the member's permissions as `INFRA_ID=LEVEL;...`, read by
+/// [`parse_grants`].
+fn grants_column(member_id: &str) -> String {
+    format!(
+        "(SELECT group_concat(p.infra || '=' || p.level, ';') FROM permissions p WHERE p.member = {member_id}) AS grants"
+    )
 }
 
 /// Infrastructure names by id (a company has a handful).
@@ -391,14 +404,10 @@ pub(crate) fn for_each(
     mut each: impl FnMut(MemberListing) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     let names = infra_names(conn)?;
-    let columns: String = MEMBER_COLUMNS
-        .split(", ")
-        .map(|c| format!("m.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = member_columns();
     let sql = format!(
-        "SELECT {columns}, (SELECT group_concat(p.infra || '=' || p.level, ';') FROM permissions p WHERE p.member = m.id) AS grants
-         FROM members m ORDER BY m.name_key, m.id"
+        "SELECT {columns}, {} FROM members m ORDER BY m.name_key, m.id",
+        grants_column("m.id")
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
