@@ -5,6 +5,7 @@
 //! search over members.
 
 mod audit;
+mod catalog;
 mod error;
 mod keychain;
 mod keyfile;
@@ -18,9 +19,10 @@ mod workspace;
 mod write;
 
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
+pub use catalog::InfraListing;
 pub use error::StoreError;
 pub use members::{
-    InfraListing, MAX_PAGE, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
+    MAX_PAGE, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
     PermissionListing, fts_query,
 };
 pub use migrate::SCHEMA_VERSION;
@@ -52,15 +54,15 @@ impl Workspace {
     }
 
     pub fn infrastructures(&self) -> Result<Vec<InfraListing>, StoreError> {
-        members::infrastructures(self.conn())
+        catalog::infrastructures(self.conn())
     }
 
     pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        members::subscriptions(self.conn())
+        catalog::subscriptions(self.conn())
     }
 
     pub fn apps(&self) -> Result<Vec<(App, Vec<Role>)>, StoreError> {
-        members::apps(self.conn())
+        catalog::apps(self.conn())
     }
 
     /// The read-only state view roster-core decides against, for lookups by name.

@@ -8,6 +8,7 @@
 
 mod apps;
 mod company;
+mod invitations;
 mod members;
 mod support;
 
@@ -132,12 +133,12 @@ fn dispatch<S: State>(ctx: &Ctx<'_, S>, op: &Op) -> Decided<S::Error> {
         } => company::edit_environment(ctx, *id, name.as_deref(), *licence_expires),
         Op::RegisterEnvironmentSlot { id } => company::set_slot(ctx, *id, true),
         Op::ReleaseEnvironmentSlot { id } => company::set_slot(ctx, *id, false),
-        Op::InviteMember { .. } => members::invite(ctx, op),
+        Op::InviteMember { .. } => invitations::invite(ctx, op),
         Op::ResendInvitation { member, invitation } => {
-            members::resend_invitation(ctx, *member, *invitation)
+            invitations::resend_invitation(ctx, *member, *invitation)
         }
-        Op::RevokeInvitation { member } => members::revoke_invitation(ctx, *member),
-        Op::AcceptInvitation { member } => members::accept_invitation(ctx, *member),
+        Op::RevokeInvitation { member } => invitations::revoke_invitation(ctx, *member),
+        Op::AcceptInvitation { member } => invitations::accept_invitation(ctx, *member),
         Op::SetCompanyAdmin { member, on } => members::set_company_admin(ctx, *member, *on),
         Op::SetAdministrator { member, on } => members::set_administrator(ctx, *member, *on),
         Op::GrantPermission {

@@ -1,0 +1,88 @@
+//! The company's setup as lists show it: subscriptions, infrastructures with their
+//! environments and Infra Admins, apps with their roles.
+
+use roster_core::{App, Edition, Environment, Infrastructure, Role, Subscription};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::error::StoreError;
+use crate::rows;
+
+/// An infrastructure with its subscription, environments and who administers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InfraListing {
+    #[serde(flatten)]
+    pub infra: Infrastructure,
+    pub subscription_name: String,
+    pub edition: Edition,
+    /// E-mails of its Infra Admins.
+    pub admins: Vec<String>,
+    pub members: u64,
+    pub environments: Vec<Environment>,
+}
+
+pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.name, i.subscription, i.hosting, s.name AS subscription_name, s.edition,
+                (SELECT count(*) FROM permissions p WHERE p.infra = i.id) AS members
+         FROM infrastructures i JOIN subscriptions s ON s.id = i.subscription ORDER BY i.name_key",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            rows::infrastructure(row)?,
+            row.get::<_, String>("subscription_name")?,
+            rows::parsed(row, "edition")?,
+            row.get::<_, i64>("members")?,
+        ))
+    })?;
+    let mut listings = Vec::new();
+    for row in rows {
+        let (infra, subscription_name, edition, members) = row?;
+        let mut admins_stmt = conn.prepare_cached(
+            "SELECT m.email FROM permissions p JOIN members m ON m.id = p.member
+             WHERE p.infra = ?1 AND p.level = 'infra_admin' ORDER BY m.email_key",
+        )?;
+        let admins = admins_stmt
+            .query_map([infra.id.to_string()], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut env_stmt = conn.prepare_cached(
+            "SELECT id, infra, name, slot_registered, licence_expires FROM environments WHERE infra = ?1 ORDER BY name_key",
+        )?;
+        let environments = env_stmt
+            .query_map([infra.id.to_string()], rows::environment)?
+            .collect::<Result<_, _>>()?;
+        listings.push(InfraListing {
+            infra,
+            subscription_name,
+            edition,
+            admins,
+            members: u64::try_from(members).unwrap_or(0),
+            environments,
+        });
+    }
+    Ok(listings)
+}
+
+pub(crate) fn subscriptions(conn: &Connection) -> Result<Vec<Subscription>, StoreError> {
+    let mut stmt = conn.prepare("SELECT id, name, edition FROM subscriptions ORDER BY name_key")?;
+    let rows = stmt.query_map([], rows::subscription)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Apps with their roles, by name.
+pub(crate) fn apps(conn: &Connection) -> Result<Vec<(App, Vec<Role>)>, StoreError> {
+    let apps: Vec<App> = {
+        let mut stmt = conn.prepare("SELECT id, name FROM apps ORDER BY name_key")?;
+        let rows = stmt.query_map([], rows::app)?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut stmt = conn.prepare("SELECT id, app, name FROM roles ORDER BY name_key")?;
+    let roles: Vec<Role> = stmt.query_map([], rows::role)?.collect::<Result<_, _>>()?;
+    Ok(apps
+        .into_iter()
+        .map(|app| {
+            let of_app = roles.iter().filter(|r| r.app == app.id).cloned().collect();
+            (app, of_app)
+        })
+        .collect())
+}
