@@ -1,0 +1,203 @@
+//! `roster-server`: create a company's server database, then serve it.
+//!
+//! ```text
+//! roster-server init  --data DIR --company NAME --admin EMAIL   (password: ROSTER_ADMIN_PASSWORD or a prompt)
+//! roster-server serve --data DIR --listen ADDR [--public-url URL] [--smtp URL] [--mail-from ADDR]
+//! ```
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use roster_core::{
+    Company, Email, Member, MemberId, MemberKind, MemberStatus, Name, Snapshot, password,
+};
+use roster_server::app::{Config, now};
+use roster_server::mailer::Mailer;
+use roster_server::storage::sqlite::SqliteStorage;
+use roster_server::storage::{Db, Storage};
+use roster_server::{secrets, server};
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(name = "roster-server", version, about = "Roster's company server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the server's database with the company and its first Company Admin
+    Init {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        #[arg(long)]
+        company: String,
+        #[arg(long, value_name = "EMAIL")]
+        admin: String,
+        /// The first Company Admin's name
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Serve the API, the invitation pages and the mail outbox
+    Serve {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free one)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Where people reach this server; invitation links start with it
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// SMTP relay for invitation mail, e.g. smtp://mail.example.com:587?tls=required
+        #[arg(long, value_name = "URL")]
+        smtp: Option<String>,
+        #[arg(
+            long,
+            value_name = "ADDRESS",
+            default_value = "Roster <roster@localhost>"
+        )]
+        mail_from: String,
+        /// Days a session lasts
+        #[arg(long, default_value_t = 14)]
+        session_days: i64,
+    },
+}
+
+fn admin_password() -> Result<zeroize::Zeroizing<String>> {
+    if let Ok(password) = std::env::var("ROSTER_ADMIN_PASSWORD") {
+        return Ok(zeroize::Zeroizing::new(password));
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no password: set ROSTER_ADMIN_PASSWORD or run in a terminal");
+    }
+    let first = zeroize::Zeroizing::new(rpassword::prompt_password(
+        "First Company Admin's password: ",
+    )?);
+    let second = zeroize::Zeroizing::new(rpassword::prompt_password("Repeat it: ")?);
+    if *first != *second {
+        bail!("the two passwords differ; nothing was created");
+    }
+    Ok(first)
+}
+
+fn init(data: PathBuf, company: String, admin: String, name: Option<String>) -> Result<()> {
+    let company = Company {
+        name: Name::parse_as(&company, "company name").map_err(|r| anyhow::anyhow!(r))?,
+    };
+    let email = Email::parse(&admin).map_err(|r| anyhow::anyhow!(r))?;
+    let name = Name::parse_as(name.as_deref().unwrap_or(email.local_part()), "admin name")
+        .map_err(|r| anyhow::anyhow!(r))?;
+    let password = admin_password()?;
+    password::check(&password, &[email.as_str(), name.as_str()]).map_err(|r| anyhow::anyhow!(r))?;
+    let hash = secrets::hash_password(&password)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let at = now();
+    let id = MemberId::from_uuid(Uuid::now_v7());
+    let mut snapshot = Snapshot::new(company);
+    snapshot.members.push(Member {
+        id,
+        email: email.clone(),
+        name,
+        kind: MemberKind::ItUser,
+        status: MemberStatus::Active,
+        company_admin: true,
+        administrator: false,
+        phone: None,
+        security_contact: false,
+        created_at: at,
+    });
+    let storage =
+        SqliteStorage::open(&data).with_context(|| format!("opening {}", data.display()))?;
+    storage.initialise(&snapshot, id, &hash, at)?;
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "initialised {} in {} with Company Admin {email}",
+            snapshot.company.name,
+            data.display()
+        );
+    }
+    Ok(())
+}
+
+async fn serve(
+    data: PathBuf,
+    listen: String,
+    public_url: Option<String>,
+    smtp: Option<String>,
+    mail_from: String,
+    session_days: i64,
+) -> Result<()> {
+    let storage =
+        SqliteStorage::open(&data).with_context(|| format!("opening {}", data.display()))?;
+    if storage.company()?.is_none() {
+        bail!(
+            "{} holds no company yet; run `roster-server init --data {}` first",
+            data.display(),
+            data.display()
+        );
+    }
+    let mailer = smtp
+        .as_deref()
+        .map(|url| Mailer::new(url, &mail_from))
+        .transpose()?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+    #[allow(clippy::print_stdout)]
+    {
+        // Tests and scripts read the address from this first line.
+        println!("listening on http://{addr}");
+    }
+    server::serve(
+        listener,
+        Db::new(storage),
+        Config {
+            public_url,
+            session_days,
+        },
+        mailer,
+    )
+    .await?;
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "roster_server=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // lettre's TLS needs a process-wide rustls provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match Cli::parse().command {
+        Command::Init {
+            data,
+            company,
+            admin,
+            name,
+        } => init(data, company, admin, name),
+        Command::Serve {
+            data,
+            listen,
+            public_url,
+            smtp,
+            mail_from,
+            session_days,
+        } => tokio::runtime::Runtime::new()?.block_on(serve(
+            data,
+            listen,
+            public_url,
+            smtp,
+            mail_from,
+            session_days,
+        )),
+    }
+}

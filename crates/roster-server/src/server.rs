@@ -1,0 +1,160 @@
+//! The HTTP server: the `/api/v1` routes with their OpenAPI document, the pages, `/health`,
+//! and the mail sender, over one [`AppState`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use roster_wire::{ErrorResponse, Health};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::{AppState, Config};
+use crate::error::ApiError;
+use crate::mailer::{self, Mailer};
+use crate::routes::{apps, audit, auth, company, members, pages};
+use crate::storage::Db;
+
+/// Request bodies larger than this are refused (413): no legitimate body comes close.
+pub const MAX_BODY: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Roster company server", version = "1", description = "Every action of SPEC.md's who-may-do-what table. Errors are ErrorResponse {code, message}."),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "members"), (name = "company"), (name = "apps"), (name = "support"), (name = "audit"), (name = "health"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The server is up.
+#[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        api_version: roster_wire::API_VERSION,
+    })
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("No such endpoint; see /openapi.json.")
+}
+
+/// The API routes and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(auth::sign_in))
+        .routes(routes!(auth::sign_out))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::send_password_reset))
+        .routes(routes!(members::list, members::invite))
+        .routes(routes!(members::show, members::edit, members::delete))
+        .routes(routes!(
+            members::resend_invitation,
+            members::revoke_invitation
+        ))
+        .routes(routes!(members::set_company_admin))
+        .routes(routes!(members::set_administrator))
+        .routes(routes!(
+            members::set_security_contact,
+            members::clear_security_contact
+        ))
+        .routes(routes!(members::deactivate))
+        .routes(routes!(members::reactivate))
+        .routes(routes!(members::grant, members::revoke))
+        .routes(routes!(members::assign_role, members::revoke_role))
+        .routes(routes!(company::show, company::edit))
+        .routes(routes!(company::subscriptions, company::add_subscription))
+        .routes(routes!(company::edit_subscription))
+        .routes(routes!(
+            company::infrastructures,
+            company::add_infrastructure
+        ))
+        .routes(routes!(company::edit_infrastructure))
+        .routes(routes!(company::add_environment))
+        .routes(routes!(company::register_slot, company::release_slot))
+        .routes(routes!(apps::list, apps::add))
+        .routes(routes!(apps::add_role))
+        .routes(routes!(apps::register_case))
+        .routes(routes!(apps::approve_case))
+        .routes(routes!(apps::remove_contact))
+        .routes(routes!(audit::list))
+        .split_for_parts()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi = Arc::new(openapi);
+    api.route(
+        "/openapi.json",
+        get(move || {
+            let doc = Arc::clone(&openapi);
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+    .route(
+        "/invite/{token}",
+        get(pages::invitation_form).post(pages::accept_invitation),
+    )
+    .route(
+        "/reset/{token}",
+        get(pages::reset_form).post(pages::reset_password),
+    )
+    .route("/assets/password-policy.js", get(pages::policy_script))
+    .route("/assets/page.css", get(pages::stylesheet))
+    .fallback(not_found)
+    .layer(DefaultBodyLimit::max(MAX_BODY))
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+    .with_state(state)
+}
+
+/// Serves until the process is stopped; prints the address it listens on first.
+pub async fn serve(
+    listener: TcpListener,
+    db: Db,
+    config: Config,
+    mailer: Option<Mailer>,
+) -> std::io::Result<()> {
+    let mail_queued = Arc::new(Notify::new());
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(config),
+        throttle: Arc::default(),
+        mail_queued: Arc::clone(&mail_queued),
+    };
+    tokio::spawn(mailer::run(db, mailer, mail_queued));
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// An `ErrorResponse` schema is referenced by every route; keep the type in use here so
+/// the document always carries it.
+#[allow(dead_code)]
+fn _error_schema(_: ErrorResponse) {}

@@ -1,0 +1,595 @@
+//! The embedded SQLite backend: one database file in the data folder, WAL, foreign keys,
+//! `synchronous=FULL`. One connection behind a mutex: SQLite serializes writers anyway, and
+//! [`crate::storage::Db`] keeps the waiting off the async runtime.
+
+mod audit;
+mod members;
+mod rows;
+mod state;
+mod write;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use roster_core::{
+    Actor, Company, Email, Envelope, InfraId, Member, MemberId, Record, Rights, Snapshot, State,
+    Timestamp, decide,
+};
+use roster_wire::{
+    AppView, AuditEntryView, EnvironmentView, InfrastructureView, InvitationView, MemberDetailView,
+    MemberPageView, RoleView, SubscriptionView,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use self::state::SqlState;
+use crate::storage::{
+    Applied, Caller, LinkToken, Mail, MemberQuery, Result, SideEffect, Storage, StorageError,
+};
+
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/0001_init.sql"))];
+pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// The server's database.
+#[derive(Debug)]
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) `server.db` in `dir` and brings its schema up to date.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StorageError::corrupt(format!("cannot create {}: {e}", dir.display())))?;
+        let mut conn = Connection::open(dir.join("server.db"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.set_prepared_statement_cache_capacity(128);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(StorageError::corrupt(format!(
+                "this database has schema {found}; this roster-server knows up to {SCHEMA_VERSION}: update roster-server"
+            )));
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+        }
+        tx.commit()?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no transaction open (rusqlite rolls back on
+        // drop), so the connection is still sound.
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether every audit hash verifies; the first broken entry otherwise.
+    pub fn verify_audit(&self) -> Result<Option<i64>> {
+        audit::verify(&self.conn())
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StorageError::corrupt(e.to_string()))
+}
+
+fn apply_effects(conn: &Connection, effects: &[SideEffect], at: Timestamp) -> Result<()> {
+    for effect in effects {
+        match effect {
+            SideEffect::LinkToken {
+                token_hash,
+                purpose,
+                member,
+                invitation,
+                expires_at,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO link_tokens (token_hash, purpose, member, invitation, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![token_hash, purpose.as_str(), member.to_string(), invitation, expires_at.unix_millis()])?;
+            }
+            SideEffect::UseLinkToken { token_hash } => {
+                conn.prepare_cached("UPDATE link_tokens SET used_at = ?2 WHERE token_hash = ?1")?
+                    .execute(params![token_hash, at.unix_millis()])?;
+            }
+            SideEffect::Mail(mail) => {
+                conn.prepare_cached(
+                    "INSERT INTO mail_outbox (recipient, subject, body, next_attempt) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![mail.recipient, mail.subject, mail.body, at.unix_millis()])?;
+            }
+            SideEffect::SetPassword {
+                member,
+                password_hash,
+            } => set_password(conn, *member, password_hash, at)?,
+        }
+    }
+    Ok(())
+}
+
+fn set_password(conn: &Connection, member: MemberId, hash: &str, at: Timestamp) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO accounts (member, password_hash, changed_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (member) DO UPDATE SET password_hash = excluded.password_hash, changed_at = excluded.changed_at",
+    )?
+    .execute(params![member.to_string(), hash, at.unix_millis()])?;
+    // A new password ends every session made with the old one.
+    conn.prepare_cached("DELETE FROM sessions WHERE member = ?1")?
+        .execute([member.to_string()])?;
+    Ok(())
+}
+
+/// Members who can no longer act lose their sessions in the same transaction.
+fn end_sessions_of_inactive(conn: &Connection, changes: &[roster_core::Change]) -> Result<()> {
+    for change in changes {
+        let Some(Record::Member(before)) = &change.before else {
+            continue;
+        };
+        let still_active =
+            matches!(&change.after, Some(Record::Member(after)) if after.is_active());
+        if !still_active {
+            conn.prepare_cached("DELETE FROM sessions WHERE member = ?1")?
+                .execute([before.id.to_string()])?;
+        }
+    }
+    Ok(())
+}
+
+impl Storage for SqliteStorage {
+    fn initialise(
+        &self,
+        snapshot: &Snapshot,
+        admin: MemberId,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        snapshot.check()?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if SqlState::new(&tx).company()?.is_some() {
+            return Err(StorageError::corrupt(
+                "this server already holds a company; nothing was changed",
+            ));
+        }
+        for record in snapshot.records() {
+            write::put(&tx, &record)?;
+        }
+        set_password(&tx, admin, password_hash, at)?;
+        let caller = Caller {
+            actor: Actor::Member { id: admin },
+            label: "roster-server init".into(),
+            address: "local".into(),
+        };
+        let summary = format!("initialised the server for {}", snapshot.company.name);
+        audit::append(
+            &tx,
+            &audit::Entry {
+                caller: &caller,
+                at,
+                outcome: "applied",
+                action: "initialise",
+                summary: &summary,
+                infras: &[],
+                changes: "[]",
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn apply(
+        &self,
+        envelope: &Envelope,
+        caller: &Caller,
+        effects: &[SideEffect],
+    ) -> Result<Applied> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let logged: Option<(i64, String, String)> = tx
+            .prepare_cached("SELECT seq, summary, changes FROM change_log WHERE op_id = ?1")?
+            .query_row([envelope.id.to_string()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        if let Some((seq, summary, changes)) = logged {
+            let changes =
+                serde_json::from_str(&changes).map_err(|e| StorageError::corrupt(e.to_string()))?;
+            return Ok(Applied::Changed {
+                seq,
+                summary,
+                changes,
+            });
+        }
+        let decision = match decide(&SqlState::new(&tx), envelope) {
+            Ok(decision) => decision,
+            Err(roster_core::Rejection::State(err)) => return Err(err),
+            Err(roster_core::Rejection::Refused(refusal)) => {
+                drop(tx);
+                let infras = op_infras(envelope);
+                audit::append(
+                    &conn,
+                    &audit::Entry {
+                        caller,
+                        at: envelope.at,
+                        outcome: "refused",
+                        action: envelope.op.kind().as_str(),
+                        summary: &format!("refused ({}): {}", refusal.code, refusal.message),
+                        infras: &infras,
+                        changes: &json(&envelope.op)?,
+                    },
+                )?;
+                return Err(refusal.into());
+            }
+        };
+        if decision.is_noop() {
+            return Ok(Applied::Unchanged {
+                summary: decision.summary,
+            });
+        }
+        write::apply(&tx, &decision.changes)?;
+        end_sessions_of_inactive(&tx, &decision.changes)?;
+        apply_effects(&tx, effects, envelope.at)?;
+        let changes = json(&decision.changes)?;
+        tx.prepare_cached(
+            "INSERT INTO change_log (op_id, actor, at, op, summary, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            envelope.id.to_string(),
+            json(&envelope.actor)?,
+            envelope.at.unix_millis(),
+            json(&envelope.op)?,
+            decision.summary,
+            changes
+        ])?;
+        let seq = tx.last_insert_rowid();
+        let infras: Vec<InfraId> = decision.infras.iter().copied().collect();
+        audit::append(
+            &tx,
+            &audit::Entry {
+                caller,
+                at: envelope.at,
+                outcome: "applied",
+                action: envelope.op.kind().as_str(),
+                summary: &decision.summary,
+                infras: &infras,
+                changes: &changes,
+            },
+        )?;
+        tx.commit()?;
+        Ok(Applied::Changed {
+            seq,
+            summary: decision.summary,
+            changes: decision.changes,
+        })
+    }
+
+    fn commit_effects(
+        &self,
+        caller: &Caller,
+        at: Timestamp,
+        action: &str,
+        summary: &str,
+        effects: &[SideEffect],
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        apply_effects(&tx, effects, at)?;
+        audit::append(
+            &tx,
+            &audit::Entry {
+                caller,
+                at,
+                outcome: "applied",
+                action,
+                summary,
+                infras: &[],
+                changes: "[]",
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit_attempt(
+        &self,
+        caller: &Caller,
+        at: Timestamp,
+        outcome: &str,
+        action: &str,
+        summary: &str,
+    ) -> Result<()> {
+        let conn = self.conn();
+        audit::append(
+            &conn,
+            &audit::Entry {
+                caller,
+                at,
+                outcome,
+                action,
+                summary,
+                infras: &[],
+                changes: "[]",
+            },
+        )?;
+        Ok(())
+    }
+
+    fn rights(&self, actor: &Actor) -> Result<Rights> {
+        let conn = self.conn();
+        Rights::load(&SqlState::new(&conn), actor)
+    }
+
+    fn company(&self) -> Result<Option<Company>> {
+        SqlState::new(&self.conn()).company()
+    }
+
+    fn member(&self, id: MemberId) -> Result<Option<Member>> {
+        SqlState::new(&self.conn()).member(id)
+    }
+
+    fn member_by_email(&self, email: &Email) -> Result<Option<Member>> {
+        SqlState::new(&self.conn()).member_by_email(email)
+    }
+
+    fn invitation(&self, member: MemberId) -> Result<Option<roster_core::Invitation>> {
+        SqlState::new(&self.conn()).invitation_of(member)
+    }
+
+    fn member_page(&self, query: &MemberQuery) -> Result<MemberPageView> {
+        members::page(&self.conn(), query)
+    }
+
+    fn member_detail(&self, id: MemberId) -> Result<Option<MemberDetailView>> {
+        let conn = self.conn();
+        let state = SqlState::new(&conn);
+        let Some(member) = state.member(id)? else {
+            return Ok(None);
+        };
+        let permissions = members::permissions_of(&conn, &member)?;
+        let dev_permissions = state
+            .dev_permissions_of(id)?
+            .into_iter()
+            .map(|d| *d.infra.as_uuid())
+            .collect();
+        let roles = state
+            .role_assignments_of(id)?
+            .into_iter()
+            .map(|a| *a.role.as_uuid())
+            .collect();
+        let invitation = state.invitation_of(id)?.map(|i| InvitationView {
+            state: i.state,
+            sent_at: i.sent_at.unix_millis(),
+            expires_at: i.expires_at.unix_millis(),
+        });
+        Ok(Some(MemberDetailView {
+            member: members::view(member, permissions),
+            dev_permissions,
+            roles,
+            invitation,
+        }))
+    }
+
+    fn subscriptions(&self) -> Result<Vec<SubscriptionView>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT id, name, edition FROM subscriptions ORDER BY name_key")?;
+        let rows = stmt.query_map([], rows::subscription)?;
+        rows.map(|row| {
+            let s = row?;
+            Ok(SubscriptionView {
+                id: *s.id.as_uuid(),
+                name: s.name.to_string(),
+                edition: s.edition,
+            })
+        })
+        .collect()
+    }
+
+    fn infrastructures(&self) -> Result<Vec<InfrastructureView>> {
+        let conn = self.conn();
+        let infras: Vec<roster_core::Infrastructure> = {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, name, subscription, hosting FROM infrastructures ORDER BY name_key",
+            )?;
+            let rows = stmt.query_map([], rows::infrastructure)?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, infra, name, slot_registered, licence_expires FROM environments WHERE infra = ?1 ORDER BY name_key",
+        )?;
+        infras
+            .into_iter()
+            .map(|infra| {
+                let environments = stmt
+                    .query_map([infra.id.to_string()], rows::environment)?
+                    .map(|env| {
+                        let env = env?;
+                        Ok(EnvironmentView {
+                            id: *env.id.as_uuid(),
+                            name: env.name.to_string(),
+                            slot_registered: env.slot_registered,
+                            licence_expires: env.licence_expires.map(|d| d.to_string()),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(InfrastructureView {
+                    id: *infra.id.as_uuid(),
+                    name: infra.name.to_string(),
+                    subscription: *infra.subscription.as_uuid(),
+                    hosting: infra.hosting,
+                    environments,
+                })
+            })
+            .collect()
+    }
+
+    fn apps(&self) -> Result<Vec<AppView>> {
+        let conn = self.conn();
+        let apps: Vec<roster_core::App> = {
+            let mut stmt = conn.prepare_cached("SELECT id, name FROM apps ORDER BY name_key")?;
+            let rows = stmt.query_map([], rows::app)?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        let mut stmt = conn
+            .prepare_cached("SELECT id, app, name FROM roles WHERE app = ?1 ORDER BY name_key")?;
+        apps.into_iter()
+            .map(|app| {
+                let roles = stmt
+                    .query_map([app.id.to_string()], rows::role)?
+                    .map(|role| {
+                        role.map(|r| RoleView {
+                            id: *r.id.as_uuid(),
+                            name: r.name.to_string(),
+                        })
+                    })
+                    .collect::<std::result::Result<_, _>>()?;
+                Ok(AppView {
+                    id: *app.id.as_uuid(),
+                    name: app.name.to_string(),
+                    roles,
+                })
+            })
+            .collect()
+    }
+
+    fn audit(
+        &self,
+        infras: Option<&[InfraId]>,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<AuditEntryView>> {
+        audit::list(&self.conn(), infras, limit, before)
+    }
+
+    fn password_hash(&self, member: MemberId) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT password_hash FROM accounts WHERE member = ?1")?
+            .query_row([member.to_string()], |row| row.get(0))
+            .optional()?)
+    }
+
+    fn set_password(&self, member: MemberId, password_hash: &str, at: Timestamp) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        set_password(&tx, member, password_hash, at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        member: MemberId,
+        at: Timestamp,
+        expires_at: Timestamp,
+        address: &str,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO sessions (token_hash, member, created_at, expires_at, address) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![token_hash, member.to_string(), at.unix_millis(), expires_at.unix_millis(), address])?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<MemberId>> {
+        let member: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT member FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now.unix_millis()], |row| row.get(0))
+            .optional()?;
+        member
+            .map(|m| {
+                m.parse()
+                    .map_err(|_| StorageError::corrupt("session member id"))
+            })
+            .transpose()
+    }
+
+    fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.conn()
+            .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+            .execute([token_hash])?;
+        Ok(())
+    }
+
+    fn link_token(&self, token_hash: &str) -> Result<Option<LinkToken>> {
+        self.conn()
+            .prepare_cached(
+                "SELECT purpose, member, invitation, expires_at, used_at FROM link_tokens WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |row| {
+                Ok(LinkToken {
+                    purpose: row.get(0)?,
+                    member: rows::parsed(row, "member")?,
+                    invitation: row.get(2)?,
+                    expires_at: Timestamp::from_unix_millis(row.get(3)?),
+                    used: row.get::<_, Option<i64>>(4)?.is_some(),
+                })
+            })
+            .optional()
+            .map_err(Into::into)
+    }
+
+    fn due_mail(&self, now: Timestamp, limit: u32) -> Result<Vec<Mail>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, recipient, subject, body, attempts FROM mail_outbox
+             WHERE sent_at IS NULL AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![now.unix_millis(), limit], |row| {
+            Ok(Mail {
+                id: row.get(0)?,
+                recipient: row.get(1)?,
+                subject: row.get(2)?,
+                body: row.get(3)?,
+                attempts: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    fn mail_sent(&self, id: i64, at: Timestamp) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1")?
+            .execute(params![id, at.unix_millis()])?;
+        Ok(())
+    }
+
+    fn mail_failed(&self, id: i64, error: &str, next_attempt: Timestamp) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3 WHERE id = ?1")?
+            .execute(params![id, error, next_attempt.unix_millis()])?;
+        Ok(())
+    }
+}
+
+/// The infrastructures an op names, so a refused attempt shows in the right scope.
+fn op_infras(envelope: &Envelope) -> Vec<InfraId> {
+    use roster_core::Op;
+    match &envelope.op {
+        Op::GrantPermission { infra, .. }
+        | Op::RevokePermission { infra, .. }
+        | Op::RegisterSupportCase { infra, .. }
+        | Op::AddEnvironment { infra, .. } => vec![*infra],
+        Op::EditInfrastructure { id, .. } => vec![*id],
+        Op::InviteMember { grants, dev, .. } => grants
+            .iter()
+            .map(|g| g.infra)
+            .chain(dev.iter().copied())
+            .collect(),
+        _ => Vec::new(),
+    }
+}

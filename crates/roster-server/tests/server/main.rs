@@ -1,0 +1,7 @@
+//! End-to-end tests of the real `roster-server` binary on loopback, with a real SMTP
+//! receiver catching invitation mail.
+
+mod accounts;
+mod bad_input;
+mod fixture;
+mod invitations;
