@@ -2,6 +2,7 @@
 //! receiver catching invitation mail.
 
 mod accounts;
+mod authorization;
 mod bad_input;
 mod fixture;
 mod invitations;
