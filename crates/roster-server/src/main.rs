@@ -174,6 +174,7 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|_| "roster_server=info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     // lettre's TLS needs a process-wide rustls provider.
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -139,8 +139,7 @@ pub struct AuditEntryView {
     pub outcome: String,
     pub action: String,
     pub summary: String,
-    /// Records before and after.
-    #[schema(value_type = Object)]
+    /// Records before and after (a list of changes), or the refused op.
     pub changes: serde_json::Value,
 }
 
