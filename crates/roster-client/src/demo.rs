@@ -134,7 +134,7 @@ fn name(text: &str) -> Name {
 }
 
 /// Builds the demo company around its first Company Admin, with `members` members in all.
-pub(crate) fn company(company: Company, admin: Member, members: usize, now: Timestamp) -> Snapshot {
+pub fn company(company: Company, admin: Member, members: usize, now: Timestamp) -> Snapshot {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut ids = Ids(ChaCha8Rng::seed_from_u64(SEED ^ 0xFFFF));
     let mut snapshot = Snapshot::new(company);

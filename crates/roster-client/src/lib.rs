@@ -14,7 +14,7 @@ mod resolve;
 mod session;
 
 pub use changes::InviteRequest;
-pub use demo::DEFAULT_MEMBERS as DEMO_DEFAULT_MEMBERS;
+pub use demo::{DEFAULT_MEMBERS as DEMO_DEFAULT_MEMBERS, company as demo_company};
 pub use error::{ClientError, ErrorClass};
 pub use import::{ImportSummary, ImportedRow, parse_grant};
 pub use queries::{ExportFormat, Health, Status};

@@ -106,6 +106,9 @@ struct Plan {
     clauses: Vec<String>,
     args: Vec<String>,
     order: &'static str,
+    /// The page's keys come from the index alone, and only its rows join `members`: an
+    /// offset then skips index entries, not member rows.
+    keys_first: bool,
     /// The count, when the source knows it without another pass.
     known_total: Option<i64>,
     /// A separate count statement, if the total must be counted.
@@ -149,6 +152,7 @@ impl Plan {
             clauses: Vec::new(),
             args: Vec::new(),
             order: "m.name_key, m.id",
+            keys_first: false,
             known_total: None,
             count_sql: String::new(),
         };
@@ -175,6 +179,7 @@ impl Plan {
             Source::Infra => {
                 permissions_probed = false;
                 plan.from = "permissions p JOIN members m ON m.id = p.member".to_owned();
+                plan.keys_first = true;
                 plan.order = "p.member_name_key, p.member";
                 if let Some(infra) = query.infra {
                     plan.push("p.infra = ?", infra.to_string());
@@ -213,6 +218,8 @@ impl Plan {
             }
         }
         if let Some(company_admin) = query.company_admin {
+            // A clause on the member row: the page cannot be chosen from the index alone.
+            plan.keys_first = false;
             plan.clauses
                 .push(format!("m.company_admin = {}", i32::from(company_admin)));
         }
@@ -249,14 +256,26 @@ pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage,
     let limit = query.limit.clamp(1, MAX_PAGE);
     let columns = member_columns();
     // The page is chosen first; only its rows then gather their permissions.
+    let page_sql = if plan.keys_first {
+        format!(
+            "SELECT {columns}, m.name_key AS sort_key FROM (SELECT p.member, p.member_name_key FROM permissions p{} \
+             ORDER BY {} LIMIT {limit} OFFSET {}) p JOIN members m ON m.id = p.member",
+            where_sql(&plan.clauses),
+            plan.order,
+            query.offset
+        )
+    } else {
+        format!(
+            "SELECT {columns}, m.name_key AS sort_key FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}",
+            plan.from,
+            where_sql(&plan.clauses),
+            plan.order,
+            query.offset
+        )
+    };
     let sql = format!(
-        "SELECT pg.*, {} FROM (SELECT {columns}, m.name_key AS sort_key FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}) pg
-         ORDER BY pg.sort_key, pg.id",
-        grants_column("pg.id"),
-        plan.from,
-        where_sql(&plan.clauses),
-        plan.order,
-        query.offset
+        "SELECT pg.*, {} FROM ({page_sql}) pg ORDER BY pg.sort_key, pg.id",
+        grants_column("pg.id")
     );
     let names = infra_names(conn)?;
     let mut members = Vec::new();

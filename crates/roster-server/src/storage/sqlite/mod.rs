@@ -3,6 +3,7 @@
 //! [`crate::storage::Db`] keeps the waiting off the async runtime.
 
 mod audit;
+mod batch;
 mod members;
 mod rows;
 mod state;
@@ -29,10 +30,18 @@ use crate::storage::{
 const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/0001_init.sql"))];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
-/// The server's database.
+/// Read connections kept open; WAL lets them read while the writer writes.
+const READERS: usize = 4;
+
+/// The server's database: one writer connection that commits concurrent ops together
+/// (group commit: one fsync for a batch), and a small pool of readers.
 #[derive(Debug)]
 pub struct SqliteStorage {
     conn: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    /// Signalled when a reader goes back to the pool.
+    reader_returned: std::sync::Condvar,
+    batch: batch::Queue,
 }
 
 impl SqliteStorage {
@@ -59,9 +68,36 @@ impl SqliteStorage {
             tx.pragma_update(None, "user_version", version)?;
         }
         tx.commit()?;
+        let readers = (0..READERS)
+            .map(|_| reader(&dir.join("server.db")))
+            .collect::<Result<_>>()?;
         Ok(Self {
             conn: Mutex::new(conn),
+            readers: Mutex::new(readers),
+            reader_returned: std::sync::Condvar::new(),
+            batch: batch::Queue::default(),
         })
+    }
+
+    /// A read connection from the pool, waiting for one when all are busy; it goes back on
+    /// drop. A fixed pool keeps concurrent requests from opening connections of their own.
+    fn reader(&self) -> Result<Reader<'_>> {
+        let mut pool = self
+            .readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if let Some(conn) = pool.pop() {
+                return Ok(Reader {
+                    conn: Some(conn),
+                    storage: self,
+                });
+            }
+            pool = self
+                .reader_returned
+                .wait(pool)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -75,6 +111,46 @@ impl SqliteStorage {
     /// Whether every audit hash verifies; the first broken entry otherwise.
     pub fn verify_audit(&self) -> Result<Option<i64>> {
         audit::verify(&self.conn())
+    }
+}
+
+fn reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "cache_size", -32_768)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
+}
+
+/// A pooled read connection.
+struct Reader<'a> {
+    conn: Option<Connection>,
+    storage: &'a SqliteStorage,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.storage
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(conn);
+            self.storage.reader_returned.notify_one();
+        }
     }
 }
 
@@ -144,6 +220,135 @@ fn end_sessions_of_inactive(conn: &Connection, changes: &[roster_core::Change]) 
     Ok(())
 }
 
+impl SqliteStorage {
+    /// Writes a batch of ops in one transaction, each in its own savepoint, and answers
+    /// every op once the transaction is committed.
+    fn write_batch(&self, jobs: &[batch::Job]) {
+        let mut conn = self.conn();
+        let outcome = (|| -> Result<Vec<Result<Applied>>> {
+            let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let result = {
+                    let savepoint = tx.savepoint()?;
+                    let result = apply_one(&savepoint, &job.envelope, &job.caller, &job.effects);
+                    if result.is_ok() {
+                        savepoint.commit()?;
+                    }
+                    result
+                };
+                if let Err(StorageError::Refused(refusal)) = &result {
+                    audit_refusal(&tx, &job.envelope, &job.caller, refusal)?;
+                }
+                results.push(result);
+            }
+            tx.commit()?;
+            Ok(results)
+        })();
+        match outcome {
+            Ok(results) => jobs
+                .iter()
+                .zip(results)
+                .for_each(|(job, result)| job.answer(result)),
+            Err(err) => {
+                let message = err.to_string();
+                tracing::error!(%message, ops = jobs.len(), "a batch of ops could not be written");
+                jobs.iter()
+                    .for_each(|job| job.answer(Err(StorageError::Task(message.clone()))));
+            }
+        }
+    }
+}
+
+/// One op: at most once by its id, decided against the state as it is now, written with
+/// its side effects, change-log row and audit entry. A refusal writes nothing here.
+fn apply_one(
+    conn: &Connection,
+    envelope: &Envelope,
+    caller: &Caller,
+    effects: &[SideEffect],
+) -> Result<Applied> {
+    let logged: Option<(i64, String, String)> = conn
+        .prepare_cached("SELECT seq, summary, changes FROM change_log WHERE op_id = ?1")?
+        .query_row([envelope.id.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    if let Some((seq, summary, changes)) = logged {
+        let changes =
+            serde_json::from_str(&changes).map_err(|e| StorageError::corrupt(e.to_string()))?;
+        return Ok(Applied::Changed {
+            seq,
+            summary,
+            changes,
+        });
+    }
+    let decision = match decide(&SqlState::new(conn), envelope) {
+        Ok(decision) => decision,
+        Err(roster_core::Rejection::State(err)) => return Err(err),
+        Err(roster_core::Rejection::Refused(refusal)) => return Err(refusal.into()),
+    };
+    if decision.is_noop() {
+        return Ok(Applied::Unchanged {
+            summary: decision.summary,
+        });
+    }
+    write::apply(conn, &decision.changes)?;
+    end_sessions_of_inactive(conn, &decision.changes)?;
+    apply_effects(conn, effects, envelope.at)?;
+    let changes = json(&decision.changes)?;
+    conn.prepare_cached("INSERT INTO change_log (op_id, actor, at, op, summary, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![
+            envelope.id.to_string(),
+            json(&envelope.actor)?,
+            envelope.at.unix_millis(),
+            json(&envelope.op)?,
+            decision.summary,
+            changes
+        ])?;
+    let seq = conn.last_insert_rowid();
+    let infras: Vec<InfraId> = decision.infras.iter().copied().collect();
+    audit::append(
+        conn,
+        &audit::Entry {
+            caller,
+            at: envelope.at,
+            outcome: "applied",
+            action: envelope.op.kind().as_str(),
+            summary: &decision.summary,
+            infras: &infras,
+            changes: &changes,
+        },
+    )?;
+    Ok(Applied::Changed {
+        seq,
+        summary: decision.summary,
+        changes: decision.changes,
+    })
+}
+
+/// A refused op, in the audit trail: who tried what, and why not.
+fn audit_refusal(
+    conn: &Connection,
+    envelope: &Envelope,
+    caller: &Caller,
+    refusal: &roster_core::Refusal,
+) -> Result<()> {
+    audit::append(
+        conn,
+        &audit::Entry {
+            caller,
+            at: envelope.at,
+            outcome: "refused",
+            action: envelope.op.kind().as_str(),
+            summary: &format!("refused ({}): {}", refusal.code, refusal.message),
+            infras: &op_infras(envelope),
+            changes: &json(&envelope.op)?,
+        },
+    )?;
+    Ok(())
+}
+
 impl Storage for SqliteStorage {
     fn initialise(
         &self,
@@ -192,84 +397,10 @@ impl Storage for SqliteStorage {
         caller: &Caller,
         effects: &[SideEffect],
     ) -> Result<Applied> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let logged: Option<(i64, String, String)> = tx
-            .prepare_cached("SELECT seq, summary, changes FROM change_log WHERE op_id = ?1")?
-            .query_row([envelope.id.to_string()], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        self.batch
+            .submit(envelope.clone(), caller.clone(), effects.to_vec(), |jobs| {
+                self.write_batch(jobs)
             })
-            .optional()?;
-        if let Some((seq, summary, changes)) = logged {
-            let changes =
-                serde_json::from_str(&changes).map_err(|e| StorageError::corrupt(e.to_string()))?;
-            return Ok(Applied::Changed {
-                seq,
-                summary,
-                changes,
-            });
-        }
-        let decision = match decide(&SqlState::new(&tx), envelope) {
-            Ok(decision) => decision,
-            Err(roster_core::Rejection::State(err)) => return Err(err),
-            Err(roster_core::Rejection::Refused(refusal)) => {
-                drop(tx);
-                let infras = op_infras(envelope);
-                audit::append(
-                    &conn,
-                    &audit::Entry {
-                        caller,
-                        at: envelope.at,
-                        outcome: "refused",
-                        action: envelope.op.kind().as_str(),
-                        summary: &format!("refused ({}): {}", refusal.code, refusal.message),
-                        infras: &infras,
-                        changes: &json(&envelope.op)?,
-                    },
-                )?;
-                return Err(refusal.into());
-            }
-        };
-        if decision.is_noop() {
-            return Ok(Applied::Unchanged {
-                summary: decision.summary,
-            });
-        }
-        write::apply(&tx, &decision.changes)?;
-        end_sessions_of_inactive(&tx, &decision.changes)?;
-        apply_effects(&tx, effects, envelope.at)?;
-        let changes = json(&decision.changes)?;
-        tx.prepare_cached(
-            "INSERT INTO change_log (op_id, actor, at, op, summary, changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            envelope.id.to_string(),
-            json(&envelope.actor)?,
-            envelope.at.unix_millis(),
-            json(&envelope.op)?,
-            decision.summary,
-            changes
-        ])?;
-        let seq = tx.last_insert_rowid();
-        let infras: Vec<InfraId> = decision.infras.iter().copied().collect();
-        audit::append(
-            &tx,
-            &audit::Entry {
-                caller,
-                at: envelope.at,
-                outcome: "applied",
-                action: envelope.op.kind().as_str(),
-                summary: &decision.summary,
-                infras: &infras,
-                changes: &changes,
-            },
-        )?;
-        tx.commit()?;
-        Ok(Applied::Changed {
-            seq,
-            summary: decision.summary,
-            changes: decision.changes,
-        })
     }
 
     fn commit_effects(
@@ -324,32 +455,32 @@ impl Storage for SqliteStorage {
     }
 
     fn rights(&self, actor: &Actor) -> Result<Rights> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         Rights::load(&SqlState::new(&conn), actor)
     }
 
     fn company(&self) -> Result<Option<Company>> {
-        SqlState::new(&self.conn()).company()
+        SqlState::new(&*self.reader()?).company()
     }
 
     fn member(&self, id: MemberId) -> Result<Option<Member>> {
-        SqlState::new(&self.conn()).member(id)
+        SqlState::new(&*self.reader()?).member(id)
     }
 
     fn member_by_email(&self, email: &Email) -> Result<Option<Member>> {
-        SqlState::new(&self.conn()).member_by_email(email)
+        SqlState::new(&*self.reader()?).member_by_email(email)
     }
 
     fn invitation(&self, member: MemberId) -> Result<Option<roster_core::Invitation>> {
-        SqlState::new(&self.conn()).invitation_of(member)
+        SqlState::new(&*self.reader()?).invitation_of(member)
     }
 
     fn member_page(&self, query: &MemberQuery) -> Result<MemberPageView> {
-        members::page(&self.conn(), query)
+        members::page(&*self.reader()?, query)
     }
 
     fn member_detail(&self, id: MemberId) -> Result<Option<MemberDetailView>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let state = SqlState::new(&conn);
         let Some(member) = state.member(id)? else {
             return Ok(None);
@@ -379,7 +510,7 @@ impl Storage for SqliteStorage {
     }
 
     fn subscriptions(&self) -> Result<Vec<SubscriptionView>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt =
             conn.prepare_cached("SELECT id, name, edition FROM subscriptions ORDER BY name_key")?;
         let rows = stmt.query_map([], rows::subscription)?;
@@ -395,7 +526,7 @@ impl Storage for SqliteStorage {
     }
 
     fn infrastructures(&self) -> Result<Vec<InfrastructureView>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let infras: Vec<roster_core::Infrastructure> = {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, subscription, hosting FROM infrastructures ORDER BY name_key",
@@ -433,7 +564,7 @@ impl Storage for SqliteStorage {
     }
 
     fn apps(&self) -> Result<Vec<AppView>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let apps: Vec<roster_core::App> = {
             let mut stmt = conn.prepare_cached("SELECT id, name FROM apps ORDER BY name_key")?;
             let rows = stmt.query_map([], rows::app)?;
@@ -467,7 +598,7 @@ impl Storage for SqliteStorage {
         limit: u32,
         before: Option<i64>,
     ) -> Result<Vec<AuditEntryView>> {
-        audit::list(&self.conn(), infras, limit, before)
+        audit::list(&*self.reader()?, infras, limit, before)
     }
 
     fn password_hash(&self, member: MemberId) -> Result<Option<String>> {
@@ -526,7 +657,7 @@ impl Storage for SqliteStorage {
     }
 
     fn link_token(&self, token_hash: &str) -> Result<Option<LinkToken>> {
-        self.conn()
+        self.reader()?
             .prepare_cached(
                 "SELECT purpose, member, invitation, expires_at, used_at FROM link_tokens WHERE token_hash = ?1",
             )?
@@ -544,7 +675,7 @@ impl Storage for SqliteStorage {
     }
 
     fn due_mail(&self, now: Timestamp, limit: u32) -> Result<Vec<Mail>> {
-        let conn = self.conn();
+        let conn = self.reader()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, recipient, subject, body, attempts FROM mail_outbox
              WHERE sent_at IS NULL AND next_attempt <= ?1 ORDER BY next_attempt LIMIT ?2",
