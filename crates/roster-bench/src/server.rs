@@ -38,6 +38,9 @@ pub struct Args {
     /// How long the clients run
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Keep the server's database in DIR (a new one is seeded when it holds none)
+    #[arg(long, value_name = "DIR")]
+    data: Option<std::path::PathBuf>,
     /// Share of requests that are writes (0 to 1)
     #[arg(long, default_value_t = 0.5)]
     write_share: f64,
@@ -97,13 +100,19 @@ fn seed(dir: &std::path::Path, members: u32) -> Result<SqliteStorage> {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args) -> Result<()> {
     let temp = tempfile::tempdir()?;
-    let start = Instant::now();
-    let storage = seed(temp.path(), args.members)?;
-    eprintln!(
-        "seeded a server with {} members in {:.1} s",
-        args.members,
-        start.elapsed().as_secs_f64()
-    );
+    let dir = args.data.clone().unwrap_or_else(|| temp.path().to_owned());
+    let storage = if dir.join("server.db").exists() {
+        SqliteStorage::open(&dir)?
+    } else {
+        let start = Instant::now();
+        let storage = seed(&dir, args.members)?;
+        eprintln!(
+            "seeded a server with {} members in {:.1} s",
+            args.members,
+            start.elapsed().as_secs_f64()
+        );
+        storage
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(load(storage, &args))?;
     if args.json {

@@ -63,7 +63,8 @@ CREATE INDEX members_company_admins ON members (status) WHERE company_admin = 1;
 CREATE VIRTUAL TABLE members_fts USING fts5 (
     name, email,
     content = 'members', content_rowid = 'seq',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3 4'
 );
 CREATE TRIGGER members_fts_insert AFTER INSERT ON members BEGIN
     INSERT INTO members_fts (rowid, name, email) VALUES (new.seq, new.name, new.email);

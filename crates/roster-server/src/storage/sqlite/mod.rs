@@ -121,6 +121,9 @@ fn reader(path: &Path) -> Result<Connection> {
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "cache_size", -32_768)?;
+    // A write elsewhere resets a reader's page cache at its next read; mapped pages cost
+    // nothing to read again.
+    conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
