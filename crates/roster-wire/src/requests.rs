@@ -46,6 +46,15 @@ pub struct InviteMember {
     pub roles: Vec<Uuid>,
 }
 
+/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 fn default_kind() -> MemberKind {
     MemberKind::ItUser
 }
@@ -117,6 +126,17 @@ pub struct NewEnvironment {
     /// `YYYY-MM-DD`
     #[serde(default)]
     pub licence_expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditEnvironment {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `YYYY-MM-DD`, or `null` to clear; leave out to keep.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub licence_expires: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use roster_core::{AppId, CaseId, InfraId, Op, Read, RoleId, authorize_read};
-use roster_wire::{AppView, ChangeResult, EditName, ErrorResponse, NewApp, NewSupportCase};
+use roster_wire::{
+    AppView, ChangeResult, EditName, ErrorResponse, NewApp, NewSupportCase, SupportCaseView,
+};
 use uuid::Uuid;
 
 use super::change_result;
@@ -76,6 +78,47 @@ pub async fn add_role(
     Ok((
         StatusCode::CREATED,
         Json(change_result(applied, Some(*id.as_uuid()))),
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseParams {
+    /// The infrastructure whose cases to list.
+    infra: Uuid,
+}
+
+/// The support cases of an infrastructure the caller may see: all of them for Company
+/// Admins and its Infra Admins, one's own otherwise. Others' cases are simply not listed.
+#[utoipa::path(get, path = "/api/v1/support-cases", tag = "support", params(CaseParams), security(("bearer" = [])),
+    responses((status = 200, body = [SupportCaseView]), (status = 400, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+pub async fn cases(
+    State(state): State<AppState>,
+    me: SignedIn,
+    crate::extract::Query(params): crate::extract::Query<CaseParams>,
+) -> Result<Json<Vec<SupportCaseView>>, ApiError> {
+    let infra = InfraId::from_uuid(params.infra);
+    roster_core::authorize_read(&me.rights, Read::SupportCases { infra })?;
+    let cases = state.db.run(move |db| db.support_cases(infra)).await?;
+    Ok(Json(
+        cases
+            .into_iter()
+            .filter(|(case, contacts)| roster_core::can_view_case(&me.rights, case, contacts))
+            .map(|(case, contacts)| SupportCaseView {
+                id: *case.id.as_uuid(),
+                infra: *case.infra.as_uuid(),
+                reporter: *case.reporter.as_uuid(),
+                title: case.title.to_string(),
+                needs_approval: case.needs_approval,
+                opened_at: case.opened_at.unix_millis(),
+                contacts: contacts
+                    .into_iter()
+                    .map(|c| c.contact.to_string())
+                    .collect(),
+            })
+            .collect(),
     ))
 }
 

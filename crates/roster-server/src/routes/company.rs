@@ -5,8 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use roster_core::{EnvironmentId, InfraId, Op, Read, SubscriptionId, authorize_read};
 use roster_wire::{
-    ChangeResult, CompanyView, EditInfrastructure, EditName, EditSubscription, ErrorResponse,
-    InfrastructureView, NewEnvironment, NewInfrastructure, NewSubscription, SubscriptionView,
+    ChangeResult, CompanyView, EditEnvironment, EditInfrastructure, EditName, EditSubscription,
+    ErrorResponse, InfrastructureView, NewEnvironment, NewInfrastructure, NewSubscription,
+    SubscriptionView,
 };
 use uuid::Uuid;
 
@@ -248,4 +249,101 @@ pub async fn release_slot(
         me.run(&state, op, Vec::new()).await?,
         None,
     )))
+}
+
+/// Rename an environment or change its licence expiry.
+#[utoipa::path(patch, path = "/api/v1/environments/{id}", tag = "company", params(("id" = Uuid, Path)),
+    request_body = EditEnvironment, security(("bearer" = [])),
+    responses((status = 200, body = ChangeResult), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse),
+        (status = 422, body = ErrorResponse)))]
+pub async fn edit_environment(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<Uuid>,
+    Body(body): Body<EditEnvironment>,
+) -> Result<Json<ChangeResult>, ApiError> {
+    let licence_expires = match body.licence_expires {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(text)) => Some(Some(parse_date(&text)?)),
+    };
+    let op = Op::EditEnvironment {
+        id: EnvironmentId::from_uuid(id),
+        name: body.name,
+        licence_expires,
+    };
+    Ok(Json(change_result(
+        me.run(&state, op, Vec::new()).await?,
+        None,
+    )))
+}
+
+fn parse_date(text: &str) -> Result<roster_core::Date, roster_core::Refusal> {
+    roster_core::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| {
+        roster_core::Refusal::new(
+            roster_core::RefusalCode::InvalidInput,
+            "licence_expires must be a date YYYY-MM-DD.",
+        )
+    })
+}
+
+/// Download an environment's licence file (Company Admins and its infrastructure's admins).
+#[utoipa::path(get, path = "/api/v1/environments/{id}/licence", tag = "company", params(("id" = Uuid, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, content_type = "text/plain", body = String), (status = 400, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
+pub async fn licence(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<Uuid>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let found = state
+        .db
+        .run(move |db| {
+            let Some(environment) = db.environment(EnvironmentId::from_uuid(id))? else {
+                return Ok(None);
+            };
+            let infra = db.infrastructure(environment.infra)?;
+            let company = db.company()?;
+            Ok(Some((environment, infra, company)))
+        })
+        .await?;
+    let Some((environment, Some(infra), Some(company))) = found else {
+        return Err(ApiError::not_found("No environment with this id."));
+    };
+    roster_core::authorize_read(&me.rights, Read::DownloadLicence { infra: infra.id })?;
+    let text = format!(
+        "Roster environment licence\ncompany: {}\ninfrastructure: {} ({})\nenvironment: {}\nslot: {}\nexpires: {}\nissued: {}\n",
+        company.name,
+        infra.name,
+        infra.hosting,
+        environment.name,
+        if environment.slot_registered {
+            "registered"
+        } else {
+            "not registered"
+        },
+        environment
+            .licence_expires
+            .map_or_else(|| "never".to_owned(), |d| d.to_string()),
+        crate::app::now(),
+    );
+    let disposition = format!("attachment; filename=\"licence-{}.txt\"", environment.id);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    )
+        .into_response())
 }

@@ -182,6 +182,16 @@ pub trait Storage: Send + Sync + 'static {
     fn subscriptions(&self) -> Result<Vec<SubscriptionView>>;
     fn infrastructures(&self) -> Result<Vec<InfrastructureView>>;
     fn apps(&self) -> Result<Vec<AppView>>;
+    fn environment(
+        &self,
+        id: roster_core::EnvironmentId,
+    ) -> Result<Option<roster_core::Environment>>;
+    fn infrastructure(&self, id: InfraId) -> Result<Option<roster_core::Infrastructure>>;
+    /// The support cases of an infrastructure, with the contacts in their cc.
+    fn support_cases(
+        &self,
+        infra: InfraId,
+    ) -> Result<Vec<(roster_core::SupportCase, Vec<roster_core::CaseContact>)>>;
     /// Audit entries newest first; `infras` limits them to an Infra Admin's scope.
     fn audit(
         &self,

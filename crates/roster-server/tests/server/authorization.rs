@@ -418,6 +418,29 @@ fn row<'w>(world: &'w World, method: &str, path: &str) -> Option<(Rule, Call<'w>
             Rule::Only(&[CA, IAX]),
             Box::new(move |_| (format!("/api/v1/environments/{}/slot", w.environment), None)),
         ),
+        ("patch", "/api/v1/environments/{id}") => (
+            Rule::Only(&[CA]),
+            Box::new(move |_| {
+                (
+                    format!("/api/v1/environments/{}", w.environment),
+                    Some(json!({ "licence_expires": "2031-01-31" })),
+                )
+            }),
+        ),
+        ("get", "/api/v1/environments/{id}/licence") => (
+            Rule::Only(&[CA, IAX]),
+            Box::new(move |_| {
+                (
+                    format!("/api/v1/environments/{}/licence", w.environment),
+                    None,
+                )
+            }),
+        ),
+        // Every member may ask; the list holds only the cases they may see (tested below).
+        ("get", "/api/v1/support-cases") => (
+            Rule::SignedIn,
+            Box::new(move |_| (format!("/api/v1/support-cases?infra={}", w.x), None)),
+        ),
         ("get", "/api/v1/apps") => (Rule::SignedIn, fixed("/api/v1/apps", None)),
         ("post", "/api/v1/apps") => (
             Rule::Only(&[CA]),
@@ -565,5 +588,46 @@ fn an_infra_admin_cannot_make_anyone_company_admin_by_any_path() {
         on_y.status == 403 || on_y.status == 404,
         "grants only on their own infrastructures: {}",
         on_y.text
+    );
+}
+
+#[test]
+fn support_cases_are_listed_only_to_those_who_may_see_them() {
+    let world = world();
+    let mine = world.case_by_plain(&["auditor@partner.example"]);
+    let by_admin = world.ia_x.post(
+        "/api/v1/support-cases",
+        json!({ "infra": world.x, "title": "Disk pressure" }),
+    );
+    assert_eq!(by_admin.status, 201, "{}", by_admin.text);
+    let listed = |client: &Client| -> Vec<String> {
+        let answer = client.get(&format!("/api/v1/support-cases?infra={}", world.x));
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer
+            .body
+            .as_array()
+            .expect("cases")
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        listed(&world.ia_x).len(),
+        2,
+        "the Infra Admin of X sees every case of X"
+    );
+    assert_eq!(
+        listed(&world.ca).len(),
+        2,
+        "a Company Admin sees every case"
+    );
+    assert_eq!(
+        listed(&world.plain),
+        vec![mine],
+        "a member sees only their own"
+    );
+    assert!(
+        listed(&world.ia_y).is_empty(),
+        "an Infra Admin elsewhere sees none of X's that are not theirs"
     );
 }

@@ -595,6 +595,43 @@ impl Storage for SqliteStorage {
             .collect()
     }
 
+    fn environment(
+        &self,
+        id: roster_core::EnvironmentId,
+    ) -> Result<Option<roster_core::Environment>> {
+        SqlState::new(&*self.reader()?).environment(id)
+    }
+
+    fn infrastructure(&self, id: InfraId) -> Result<Option<roster_core::Infrastructure>> {
+        SqlState::new(&*self.reader()?).infrastructure(id)
+    }
+
+    fn support_cases(
+        &self,
+        infra: InfraId,
+    ) -> Result<Vec<(roster_core::SupportCase, Vec<roster_core::CaseContact>)>> {
+        let conn = self.reader()?;
+        let cases: Vec<roster_core::SupportCase> = {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, infra, reporter, title, needs_approval, opened_at FROM support_cases WHERE infra = ?1 ORDER BY opened_at DESC",
+            )?;
+            let rows = stmt.query_map([infra.to_string()], rows::support_case)?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT case_id, email FROM case_contacts WHERE case_id = ?1 ORDER BY email_key",
+        )?;
+        cases
+            .into_iter()
+            .map(|case| {
+                let contacts = stmt
+                    .query_map([case.id.to_string()], rows::case_contact)?
+                    .collect::<std::result::Result<_, _>>()?;
+                Ok((case, contacts))
+            })
+            .collect()
+    }
+
     fn audit(
         &self,
         infras: Option<&[InfraId]>,
