@@ -102,14 +102,14 @@ pub async fn sign_in(
                 expires_at,
                 &addr,
             )?;
-            let permissions = db
+            let view = db
                 .member_detail(member.id)?
                 .map(|d| d.member)
                 .ok_or_else(|| crate::storage::StorageError::corrupt("member vanished"))?;
             Ok(Some(SessionGranted {
                 token: token.to_string(),
                 expires_at: expires_at.unix_millis(),
-                member: permissions,
+                member: view,
             }))
         })
         .await?;
