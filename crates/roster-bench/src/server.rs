@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rand::{Rng, SeedableRng};
-use roster_core::{Company, Email, Member, MemberId, MemberKind, MemberStatus, Name, Timestamp};
+use roster_core::{Company, Email, Member, MemberId, Name, Timestamp};
 use roster_server::app::Config;
 use roster_server::storage::sqlite::SqliteStorage;
 use roster_server::storage::{Db, Storage};
@@ -75,18 +75,12 @@ fn now() -> Timestamp {
 
 /// Seeds the server's database with the demo company.
 fn seed(dir: &std::path::Path, members: u32) -> Result<SqliteStorage> {
-    let admin = Member {
-        id: MemberId::from_uuid(uuid::Uuid::now_v7()),
-        email: Email::parse(ADMIN).map_err(|r| anyhow::anyhow!(r))?,
-        name: Name::parse("Bench Admin").map_err(|r| anyhow::anyhow!(r))?,
-        kind: MemberKind::ItUser,
-        status: MemberStatus::Active,
-        company_admin: true,
-        administrator: false,
-        phone: None,
-        security_contact: false,
-        created_at: now(),
-    };
+    let admin = Member::first_company_admin(
+        MemberId::from_uuid(uuid::Uuid::now_v7()),
+        Email::parse(ADMIN).map_err(|r| anyhow::anyhow!(r))?,
+        Name::parse("Bench Admin").map_err(|r| anyhow::anyhow!(r))?,
+        now(),
+    );
     let company = Company {
         name: Name::parse("Northwind Systems").map_err(|r| anyhow::anyhow!(r))?,
     };

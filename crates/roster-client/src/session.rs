@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use roster_core::{
-    Actor, Company, DeviceId, Email, Envelope, Member, MemberId, MemberKind, MemberStatus, Name,
-    Op, OpId, Snapshot, State, Timestamp, password,
+    Actor, Company, DeviceId, Email, Envelope, Member, MemberId, Name, Op, OpId, Snapshot, State,
+    Timestamp, password,
 };
 use roster_store::{Outcome, Passphrase, SystemActor, Unlock, Workspace};
 use uuid::Uuid;
@@ -60,21 +60,15 @@ impl Session {
             &[&options.admin_email, &options.company],
         )?;
         let at = now();
-        let admin = Member {
-            id: MemberId::from_uuid(Uuid::now_v7()),
-            email: Email::parse(&options.admin_email)?,
-            name: match options.admin_name.as_deref() {
-                Some(name) => Name::parse_as(name, "admin name")?,
-                None => Name::parse_as("Company Admin", "admin name")?,
-            },
-            kind: MemberKind::ItUser,
-            status: MemberStatus::Active,
-            company_admin: true,
-            administrator: false,
-            phone: None,
-            security_contact: false,
-            created_at: at,
-        };
+        let admin = Member::first_company_admin(
+            MemberId::from_uuid(Uuid::now_v7()),
+            Email::parse(&options.admin_email)?,
+            Name::parse_as(
+                options.admin_name.as_deref().unwrap_or("Company Admin"),
+                "admin name",
+            )?,
+            at,
+        );
         let company = Company {
             name: Name::parse_as(&options.company, "company name")?,
         };

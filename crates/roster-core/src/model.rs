@@ -124,6 +124,23 @@ pub struct Member {
 }
 
 impl Member {
+    /// The first Company Admin, set when a company is created (SPEC.md, Bootstrap): an
+    /// active IT user.
+    pub fn first_company_admin(id: MemberId, email: Email, name: Name, at: Timestamp) -> Self {
+        Self {
+            id,
+            email,
+            name,
+            kind: MemberKind::ItUser,
+            status: MemberStatus::Active,
+            company_admin: true,
+            administrator: false,
+            phone: None,
+            security_contact: false,
+            created_at: at,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.status == MemberStatus::Active
     }

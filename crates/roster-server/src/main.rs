@@ -10,9 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use roster_core::{
-    Company, Email, Member, MemberId, MemberKind, MemberStatus, Name, Snapshot, password,
-};
+use roster_core::{Company, Email, Member, MemberId, Name, Snapshot, password};
 use roster_server::app::{Config, now};
 use roster_server::mailer::Mailer;
 use roster_server::storage::sqlite::SqliteStorage;
@@ -97,18 +95,9 @@ fn init(data: PathBuf, company: String, admin: String, name: Option<String>) -> 
     let at = now();
     let id = MemberId::from_uuid(Uuid::now_v7());
     let mut snapshot = Snapshot::new(company);
-    snapshot.members.push(Member {
-        id,
-        email: email.clone(),
-        name,
-        kind: MemberKind::ItUser,
-        status: MemberStatus::Active,
-        company_admin: true,
-        administrator: false,
-        phone: None,
-        security_contact: false,
-        created_at: at,
-    });
+    snapshot
+        .members
+        .push(Member::first_company_admin(id, email.clone(), name, at));
     let storage =
         SqliteStorage::open(&data).with_context(|| format!("opening {}", data.display()))?;
     storage.initialise(&snapshot, id, &hash, at)?;
