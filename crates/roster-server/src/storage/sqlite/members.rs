@@ -2,6 +2,10 @@
 //! filters, one page at a time. The same plans as the desktop workspace's, on the server's
 //! own schema: a broad search walks the name index, one infrastructure's members are a
 //! range of `permissions_listing`.
+//!
+//! This mirrors `roster-store`'s module of the same name: ARCHITECTURE.md lets the server
+//! and the clients share only roster-core and the wire types, so the company's records are
+//! kept in SQL twice. A change to the record tables or their queries belongs in both.
 
 use std::collections::HashMap;
 

@@ -1,5 +1,9 @@
 //! Turning rows back into records. Stored values were validated when written; one that no
 //! longer parses means the file was damaged, and says which column.
+//!
+//! This mirrors `roster-store`'s module of the same name: ARCHITECTURE.md lets the server
+//! and the clients share only roster-core and the wire types, so the company's records are
+//! kept in SQL twice. A change to the record tables or their queries belongs in both.
 
 use std::str::FromStr;
 

@@ -1,5 +1,9 @@
 //! [`roster_core::State`] over the server database. Used inside the write transaction,
 //! so a decision sees exactly the state it will change.
+//!
+//! This mirrors `roster-store`'s module of the same name: ARCHITECTURE.md lets the server
+//! and the clients share only roster-core and the wire types, so the company's records are
+//! kept in SQL twice. A change to the record tables or their queries belongs in both.
 
 use roster_core::{
     App, AppId, CaseContact, CaseId, Company, DevPermission, Email, Environment, EnvironmentId,

@@ -1,5 +1,9 @@
 //! Applying [`Change`]s to the database: each sets a record to its `after`, or removes it.
 //! Statements are cached, so loading a snapshot of 100,000 members reuses a handful.
+//!
+//! This mirrors `roster-store`'s module of the same name: ARCHITECTURE.md lets the server
+//! and the clients share only roster-core and the wire types, so the company's records are
+//! kept in SQL twice. A change to the record tables or their queries belongs in both.
 
 use roster_core::{Change, Record, RecordKey};
 use rusqlite::{Connection, params};
