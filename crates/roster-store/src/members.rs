@@ -1,5 +1,8 @@
 //! Reading members: full-text search (prefix, case- and accent-insensitive) combined with
 //! filters, one page at a time; one member in detail; every member for export.
+//!
+//! `roster-server` keeps the same records in its own SQL (`storage/sqlite/`, same module
+//! name): a change to the record tables or their queries belongs in both.
 
 use std::collections::HashMap;
 

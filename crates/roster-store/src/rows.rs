@@ -1,5 +1,8 @@
 //! Turning rows back into records. Stored values were validated when written; one that no
 //! longer parses means the file was damaged, and says which column.
+//!
+//! `roster-server` keeps the same records in its own SQL (`storage/sqlite/`, same module
+//! name): a change to the record tables or their queries belongs in both.
 
 use std::str::FromStr;
 

@@ -1,5 +1,8 @@
 //! [`roster_core::State`] over the workspace database. Used inside the write transaction,
 //! so a decision sees exactly the state it will change.
+//!
+//! `roster-server` keeps the same records in its own SQL (`storage/sqlite/`, same module
+//! name): a change to the record tables or their queries belongs in both.
 
 use roster_core::{
     App, AppId, CaseContact, CaseId, Company, DevPermission, Email, Environment, EnvironmentId,

@@ -1,5 +1,8 @@
 //! Applying [`Change`]s to the database: each sets a record to its `after`, or removes it.
 //! Statements are cached, so loading a snapshot of 100,000 members reuses a handful.
+//!
+//! `roster-server` keeps the same records in its own SQL (`storage/sqlite/`, same module
+//! name): a change to the record tables or their queries belongs in both.
 
 use roster_core::{Change, Record, RecordKey};
 use rusqlite::{Connection, params};
