@@ -90,8 +90,14 @@ pub async fn run(db: Db, mailer: Option<Mailer>, queued: Arc<Notify>) {
                 Ok(()) => db.run(move |db| db.mail_sent(id, now())).await,
                 Err(error) => {
                     let wait = backoff(mail.attempts);
-                    // The recipient is member data: logged by outbox id only.
-                    tracing::warn!(outbox_id = id, attempts = mail.attempts + 1, %error, retry_in_s = wait.as_secs(), "mail not sent");
+                    // The SMTP reply often quotes the recipient, which is member data: the log
+                    // names the outbox row only; the reply is kept in the row (last_error).
+                    tracing::warn!(
+                        outbox_id = id,
+                        attempts = mail.attempts + 1,
+                        retry_in_s = wait.as_secs(),
+                        "mail not sent"
+                    );
                     let next = Timestamp::from_unix_millis(
                         now().unix_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
                     );

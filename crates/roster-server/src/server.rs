@@ -126,7 +126,6 @@ pub fn router(state: AppState) -> Router {
     .route("/assets/page.css", get(pages::stylesheet))
     .fallback(not_found)
     .layer(DefaultBodyLimit::max(MAX_BODY))
-    .layer(tower_http::trace::TraceLayer::new_for_http())
     .with_state(state)
 }
 
