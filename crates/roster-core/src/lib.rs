@@ -11,6 +11,7 @@
 //! implements [`State`] over its own database; [`MemoryState`] implements it in memory for
 //! tests and models.
 
+mod account;
 mod decide;
 mod ids;
 mod memory;
@@ -25,6 +26,7 @@ mod snapshot;
 mod state;
 mod values;
 
+pub use account::authorize_password_reset;
 pub use decide::{Decision, Rejection, decide};
 pub use ids::{
     AppId, CaseId, DeviceId, EnvironmentId, InfraId, InvitationId, MemberId, OpId, RoleId,

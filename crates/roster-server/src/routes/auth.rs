@@ -189,12 +189,7 @@ pub async fn send_password_reset(
     me: SignedIn,
     crate::extract::Path(id): crate::extract::Path<uuid::Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    if !me.rights.is_company_admin() {
-        return Err(roster_core::Refusal::forbidden(
-            "Only a Company Admin may send a password-reset link.",
-        )
-        .into());
-    }
+    roster_core::authorize_password_reset(&me.rights, None)?;
     let token = secrets::new_token().map_err(ApiError::internal)?;
     let link = format!(
         "{}/reset/{}",
@@ -203,19 +198,14 @@ pub async fn send_password_reset(
     );
     let token_hash = secrets::token_hash(&token);
     let caller = me.caller.clone();
+    let rights = me.rights.clone();
     state
         .db
         .run(move |db| {
             let member = db
                 .member(roster_core::MemberId::from_uuid(id))?
                 .ok_or_else(|| roster_core::Refusal::not_found("No such member."))?;
-            if !member.is_active() {
-                return Err(roster_core::Refusal::invalid_state(format!(
-                    "{} is {}; only an active member can reset a password.",
-                    member.email, member.status
-                ))
-                .into());
-            }
+            roster_core::authorize_password_reset(&rights, Some(&member))?;
             let at = now();
             let effects = [
                 SideEffect::LinkToken {
