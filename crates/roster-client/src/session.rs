@@ -191,6 +191,7 @@ impl Session {
             device: self.device,
             at: now(),
             op,
+            expects: Vec::new(),
         };
         Ok(self.workspace.commit(&envelope, &self.actor_label)?)
     }

@@ -13,6 +13,7 @@
 
 mod account;
 mod decide;
+pub mod expect;
 mod ids;
 mod memory;
 mod model;
@@ -28,6 +29,7 @@ mod values;
 
 pub use account::authorize_password_reset;
 pub use decide::{Decision, Rejection, decide};
+pub use expect::{Expect, expectations};
 pub use ids::{
     AppId, CaseId, DeviceId, EnvironmentId, InfraId, InvitationId, MemberId, OpId, RoleId,
     SubscriptionId,
@@ -39,7 +41,7 @@ pub use model::{
     RoleAssignment, Subscription, SupportCase, SupportContact,
 };
 pub use op::{Envelope, Grant, Op, OpKind};
-pub use read::{AuditScope, Read, ReadKind, authorize_read, can_view_case};
+pub use read::{AuditScope, Read, ReadKind, authorize_read, can_replicate, can_view_case};
 pub use record::{Change, Record, RecordKey};
 pub use refusal::{Refusal, RefusalCode};
 pub use rights::{Actor, Rights};

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::expect::Expect;
 use crate::ids::{
     AppId, CaseId, DeviceId, EnvironmentId, InfraId, InvitationId, MemberId, OpId, RoleId,
     SubscriptionId,
@@ -21,6 +22,10 @@ pub struct Envelope {
     pub device: DeviceId,
     pub at: Timestamp,
     pub op: Op,
+    /// What the op found when it was made on its device (see [`crate::expect`]); empty for
+    /// an op decided where it is made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expects: Vec<Expect>,
 }
 
 /// A permission that comes with an invitation.

@@ -78,3 +78,23 @@ pub fn can_view_case(rights: &Rights, case: &SupportCase, contacts: &[CaseContac
             .any(|c| c.case == case.id && c.contact.same_as(email))
     })
 }
+
+/// Whether a device signed in as `rights` receives `record` when it syncs. Active members
+/// browse the whole company (SPEC.md), so they receive every record but support cases they
+/// may not view, and the cc entries of those cases; `case` is the case a [`CaseContact`]
+/// belongs to. Support contacts and inactive accounts receive nothing by sync.
+pub fn can_replicate(
+    rights: &Rights,
+    record: &crate::record::Record,
+    case: Option<&SupportCase>,
+) -> bool {
+    use crate::record::Record;
+    if !rights.is_active_member() {
+        return false;
+    }
+    match record {
+        Record::SupportCase(case) => can_view_case(rights, case, &[]),
+        Record::CaseContact(_) => case.is_some_and(|case| can_view_case(rights, case, &[])),
+        _ => true,
+    }
+}

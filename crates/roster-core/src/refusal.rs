@@ -52,6 +52,9 @@ pub enum RefusalCode {
     InvitationExpired,
     /// The change is malformed in a way no other code describes (e.g. a date in the past).
     InvalidInput,
+    /// A change made on a device meets a field someone else changed since (see
+    /// `roster_core::expect`); nothing was overwritten.
+    EditConflict,
 }
 
 /// A change refused by the rules. Nothing was written.

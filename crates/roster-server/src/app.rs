@@ -140,6 +140,7 @@ pub async fn run_as(
         device: API_DEVICE,
         at: now(),
         op,
+        expects: Vec::new(),
     };
     let applied = state
         .db

@@ -60,6 +60,7 @@ fn status_of(code: RefusalCode) -> StatusCode {
         | RefusalCode::DuplicateEmail
         | RefusalCode::DuplicateName
         | RefusalCode::InvalidState
+        | RefusalCode::EditConflict
         | RefusalCode::DevPermissionNotAllowed => StatusCode::CONFLICT,
         RefusalCode::InvitationExpired => StatusCode::GONE,
         RefusalCode::InvalidEmail

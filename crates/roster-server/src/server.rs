@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::app::{AppState, Config};
 use crate::error::ApiError;
 use crate::mailer::{self, Mailer};
-use crate::routes::{apps, audit, auth, company, members, pages};
+use crate::routes::{apps, audit, auth, company, members, pages, sync};
 use crate::storage::Db;
 
 /// Request bodies larger than this are refused (413): no legitimate body comes close.
@@ -29,7 +29,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 #[openapi(
     info(title = "Roster company server", version = "1", description = "Every action of SPEC.md's who-may-do-what table. Errors are ErrorResponse {code, message}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "members"), (name = "company"), (name = "apps"), (name = "support"), (name = "audit"), (name = "health"))
+    tags((name = "auth"), (name = "members"), (name = "company"), (name = "apps"), (name = "support"), (name = "audit"), (name = "sync"), (name = "health"))
 )]
 struct ApiDoc;
 
@@ -100,6 +100,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(apps::approve_case))
         .routes(routes!(apps::remove_contact))
         .routes(routes!(audit::list))
+        .routes(routes!(sync::snapshot))
+        .routes(routes!(sync::changes))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(sync::push))
+                .layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY)),
+        )
         .split_for_parts()
 }
 

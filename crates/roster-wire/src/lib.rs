@@ -6,9 +6,11 @@
 //! refuse unknown fields, so a typo is an error rather than a silent no-op.
 
 mod requests;
+mod sync;
 mod views;
 
 pub use requests::*;
+pub use sync::*;
 pub use views::*;
 
 use serde::{Deserialize, Serialize};

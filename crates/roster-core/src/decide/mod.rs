@@ -4,7 +4,8 @@
 //! may act at all; the actor's rights allow this kind of change (checked before a named
 //! member is looked up whenever the right does not depend on that member, so a refusal
 //! does not reveal who exists); the records the op names exist; the input is valid; and
-//! last, the invariants of SPEC.md hold for the state after the change.
+//! the invariants of SPEC.md hold for the state after the change; and last, an op made on a
+//! device finds the fields it changes as it saw them ([`crate::expect`]).
 
 mod apps;
 mod company;
@@ -96,6 +97,7 @@ pub fn decide<S: State>(state: &S, envelope: &Envelope) -> Decided<S::Error> {
     }
     let decision = dispatch(&ctx, &envelope.op)?;
     ctx.check_company_admins_remain(&decision)?;
+    crate::expect::check(&envelope.expects, &decision.changes)?;
     Ok(decision)
 }
 

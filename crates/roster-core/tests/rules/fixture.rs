@@ -288,6 +288,7 @@ pub fn decide_at(
         device: DeviceId::from_uuid(uuid(0xF001)),
         at,
         op,
+        expects: Vec::new(),
     };
     match decide(state, &envelope) {
         Ok(decision) => Ok(decision),

@@ -86,7 +86,7 @@ pub async fn show(
 
 /// The invitation mail for a member: a link token and the message, both written only if
 /// the op that invites (or re-invites) them is applied.
-fn invitation_effects(
+pub(crate) fn invitation_effects(
     state: &AppState,
     member: MemberId,
     invitation: InvitationId,
@@ -122,7 +122,7 @@ fn invitation_effects(
     ])
 }
 
-async fn company_name(state: &AppState) -> Result<String, ApiError> {
+pub(crate) async fn company_name(state: &AppState) -> Result<String, ApiError> {
     Ok(state
         .db
         .run(|db| db.company())

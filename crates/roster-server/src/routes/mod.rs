@@ -8,6 +8,7 @@ pub mod auth;
 pub mod company;
 pub mod members;
 pub mod pages;
+pub mod sync;
 
 use roster_wire::ChangeResult;
 use uuid::Uuid;

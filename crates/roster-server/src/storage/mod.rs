@@ -11,7 +11,8 @@ use roster_core::{
     Timestamp,
 };
 use roster_wire::{
-    AppView, AuditEntryView, InfrastructureView, MemberDetailView, MemberPageView, SubscriptionView,
+    AppView, AuditEntryView, ChangesPage, InfrastructureView, MemberDetailView, MemberPageView,
+    SnapshotResponse, SubscriptionView,
 };
 
 /// Why storage failed. Refusals are the rules speaking; everything else is internal and is
@@ -170,6 +171,24 @@ pub trait Storage: Send + Sync + 'static {
         action: &str,
         summary: &str,
     ) -> Result<()>;
+
+    /// Applies ops pushed by one device, in order, in one transaction, each at most once by
+    /// its id (a retried op gets its first answer), as [`Storage::apply`] does one.
+    fn push(&self, ops: &[(Envelope, Caller, Vec<SideEffect>)]) -> Result<Vec<Result<Applied>>>;
+
+    /// Everything `rights` may see, at one change-log sequence number.
+    fn snapshot(&self, rights: &Rights, account: MemberId) -> Result<SnapshotResponse>;
+
+    /// The change log after `after`, filtered to what `rights` may see, with the audit
+    /// entries of their scope after `audit_after`.
+    fn changes(
+        &self,
+        rights: &Rights,
+        account: MemberId,
+        after: i64,
+        audit_after: Option<i64>,
+        limit: u32,
+    ) -> Result<ChangesPage>;
 
     fn rights(&self, actor: &Actor) -> Result<Rights>;
     fn company(&self) -> Result<Option<Company>>;

@@ -488,6 +488,16 @@ fn row<'w>(world: &'w World, method: &str, path: &str) -> Option<(Rule, Call<'w>
             }),
         ),
         ("get", "/api/v1/audit") => (Rule::Only(&[CA, IAX, IAY]), fixed("/api/v1/audit", None)),
+        // Every member may sync what they may browse; what each op pushed may do is decided
+        // per op (tests/server/sync.rs), and the snapshot is filtered per account.
+        ("get", "/api/v1/sync/snapshot") => (Rule::SignedIn, fixed("/api/v1/sync/snapshot", None)),
+        ("get", "/api/v1/sync/changes") => {
+            (Rule::SignedIn, fixed("/api/v1/sync/changes?after=0", None))
+        }
+        ("post", "/api/v1/sync/push") => (
+            Rule::SignedIn,
+            fixed("/api/v1/sync/push", Some(json!({ "ops": [] }))),
+        ),
         _ => return None,
     })
 }

@@ -213,7 +213,14 @@ impl Client {
         method: reqwest::Method,
         path: &str,
     ) -> reqwest::blocking::RequestBuilder {
-        let builder = self.http.request(method, format!("{}{path}", self.base));
+        // Sync endpoints need the protocol version; the others ignore it.
+        let builder = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(
+                roster_wire::PROTOCOL_HEADER,
+                roster_wire::PROTOCOL.to_string(),
+            );
         match &self.token {
             Some(token) => builder.bearer_auth(token),
             None => builder,

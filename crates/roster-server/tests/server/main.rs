@@ -6,3 +6,4 @@ mod authorization;
 mod bad_input;
 mod fixture;
 mod invitations;
+mod sync;

@@ -286,5 +286,6 @@ pub fn envelope(op: Op) -> Envelope {
         device: DeviceId::from_uuid(id(0x900)),
         at: T0,
         op,
+        expects: Vec::new(),
     }
 }

@@ -147,27 +147,38 @@ pub(crate) fn list(
     );
     let mut args: Vec<String> = vec![before.unwrap_or(i64::MAX).to_string()];
     if let Some(infras) = infras {
-        let marks: Vec<String> = infras
-            .iter()
-            .map(|infra| {
-                args.push(infra.to_string());
-                format!("?{}", args.len())
-            })
-            .collect();
-        let list = if marks.is_empty() {
-            "NULL".to_owned()
-        } else {
-            marks.join(", ")
-        };
-        sql.push_str(&format!(
-            " AND a.seq IN (SELECT seq FROM audit_infras WHERE infra IN ({list}))"
-        ));
+        sql.push_str(&scope_clause(infras, &mut args));
     }
     sql.push_str(&format!(
         " ORDER BY a.seq DESC LIMIT {}",
         limit.clamp(1, 1_000)
     ));
-    let mut stmt = conn.prepare(&sql)?;
+    query(conn, &sql, args)
+}
+
+/// Limits a listing to entries about `infras`, binding them after `args`.
+fn scope_clause(infras: &[InfraId], args: &mut Vec<String>) -> String {
+    let marks: Vec<String> = infras
+        .iter()
+        .map(|infra| {
+            args.push(infra.to_string());
+            format!("?{}", args.len())
+        })
+        .collect();
+    let list = if marks.is_empty() {
+        "NULL".to_owned()
+    } else {
+        marks.join(", ")
+    };
+    format!(" AND a.seq IN (SELECT seq FROM audit_infras WHERE infra IN ({list}))")
+}
+
+fn query(
+    conn: &Connection,
+    sql: &str,
+    args: Vec<String>,
+) -> Result<Vec<AuditEntryView>, StorageError> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |row| {
         let changes: String = row.get(7)?;
         Ok(AuditEntryView {
@@ -182,4 +193,23 @@ pub(crate) fn list(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Entries after `after`, oldest first, limited to `infras` when given: what a device
+/// pulls into its copy of the trail.
+pub(crate) fn list_after(
+    conn: &Connection,
+    infras: Option<&[InfraId]>,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<AuditEntryView>, StorageError> {
+    let mut sql = String::from(
+        "SELECT a.seq, a.at, a.actor, a.address, a.outcome, a.action, a.summary, a.changes FROM audit a WHERE a.seq > CAST(?1 AS INTEGER)",
+    );
+    let mut args: Vec<String> = vec![after.to_string()];
+    if let Some(infras) = infras {
+        sql.push_str(&scope_clause(infras, &mut args));
+    }
+    sql.push_str(&format!(" ORDER BY a.seq LIMIT {}", limit.clamp(1, 5_000)));
+    query(conn, &sql, args)
 }

@@ -7,18 +7,19 @@ mod batch;
 mod members;
 mod rows;
 mod state;
+mod sync;
 mod write;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use roster_core::{
-    Actor, Company, Email, Envelope, InfraId, Member, MemberId, Record, Rights, Snapshot, State,
-    Timestamp, decide,
+    Actor, Company, Email, Envelope, InfraId, Member, MemberId, Record, Refusal, RefusalCode,
+    Rights, Snapshot, State, Timestamp, decide,
 };
 use roster_wire::{
-    AppView, AuditEntryView, EnvironmentView, InfrastructureView, InvitationView, MemberDetailView,
-    MemberPageView, RoleView, SubscriptionView,
+    AppView, AuditEntryView, ChangesPage, EnvironmentView, InfrastructureView, InvitationView,
+    MemberDetailView, MemberPageView, RoleView, SnapshotResponse, SubscriptionView,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -27,7 +28,10 @@ use crate::storage::{
     Applied, Caller, LinkToken, Mail, MemberQuery, Result, SideEffect, Storage, StorageError,
 };
 
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("../../../migrations/0001_init.sql")),
+    (2, include_str!("../../../migrations/0002_sync.sql")),
+];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Read connections kept open; WAL lets them read while the writer writes.
@@ -158,7 +162,11 @@ impl Drop for Reader<'_> {
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StorageError::corrupt(e.to_string()))
+    serde_json::to_string(value).map_err(json_error)
+}
+
+fn json_error(err: serde_json::Error) -> StorageError {
+    StorageError::corrupt(err.to_string())
 }
 
 fn apply_effects(conn: &Connection, effects: &[SideEffect], at: Timestamp) -> Result<()> {
@@ -224,43 +232,143 @@ fn end_sessions_of_inactive(conn: &Connection, changes: &[roster_core::Change]) 
 }
 
 impl SqliteStorage {
-    /// Writes a batch of ops in one transaction, each in its own savepoint, and answers
-    /// every op once the transaction is committed.
+    /// Writes a batch of ops from concurrent requests and answers each once committed.
     fn write_batch(&self, jobs: &[batch::Job]) {
-        let mut conn = self.conn();
-        let outcome = (|| -> Result<Vec<Result<Applied>>> {
-            let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut results = Vec::with_capacity(jobs.len());
-            for job in jobs {
-                let result = {
-                    let savepoint = tx.savepoint()?;
-                    let result = apply_one(&savepoint, &job.envelope, &job.caller, &job.effects);
-                    if result.is_ok() {
-                        savepoint.commit()?;
-                    }
-                    result
-                };
-                if let Err(StorageError::Refused(refusal)) = &result {
-                    audit_refusal(&tx, &job.envelope, &job.caller, refusal)?;
-                }
-                results.push(result);
-            }
-            tx.commit()?;
-            Ok(results)
-        })();
-        match outcome {
+        let ops: Vec<_> = jobs
+            .iter()
+            .map(|job| (&job.envelope, &job.caller, job.effects.as_slice()))
+            .collect();
+        match self.write_ops(&ops) {
             Ok(results) => jobs
                 .iter()
                 .zip(results)
                 .for_each(|(job, result)| job.answer(result)),
             Err(err) => {
                 let message = err.to_string();
-                tracing::error!(%message, ops = jobs.len(), "a batch of ops could not be written");
                 jobs.iter()
                     .for_each(|job| job.answer(Err(StorageError::Task(message.clone()))));
             }
         }
     }
+
+    /// Writes ops in order in one transaction, each in its own savepoint so a refused op
+    /// leaves the others untouched. An op seen before gets its first answer again; a new
+    /// refusal is audited and remembered. Nothing is answered before the commit.
+    fn write_ops(
+        &self,
+        ops: &[(&Envelope, &Caller, &[SideEffect])],
+    ) -> Result<Vec<Result<Applied>>> {
+        let mut conn = self.conn();
+        let outcome = (|| -> Result<Vec<Result<Applied>>> {
+            let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(ops.len());
+            for (envelope, caller, effects) in ops {
+                if let Some(first) = first_answer(&tx, envelope)? {
+                    results.push(first);
+                    continue;
+                }
+                let result = {
+                    let savepoint = tx.savepoint()?;
+                    let result = apply_one(&savepoint, envelope, caller, effects);
+                    if result.is_ok() {
+                        savepoint.commit()?;
+                    }
+                    result
+                };
+                if let Err(StorageError::Refused(refusal)) = &result {
+                    audit_refusal(&tx, envelope, caller, refusal)?;
+                }
+                results.push(result);
+            }
+            tx.commit()?;
+            Ok(results)
+        })();
+        if let Err(err) = &outcome {
+            let message = err.to_string();
+            tracing::error!(%message, ops = ops.len(), "a batch of ops could not be written");
+        }
+        outcome
+    }
+}
+
+/// The answer an op got the first time it was sent, if it was: applied ops are in the
+/// change log, unchanged and refused ones in `op_results`. An id another account used is
+/// refused, so nobody learns another account's results by guessing ids.
+fn first_answer(conn: &Connection, envelope: &Envelope) -> Result<Option<Result<Applied>>> {
+    let op_id = envelope.id.to_string();
+    let actor = json(&envelope.actor)?;
+    let reused = || {
+        Refusal::new(
+            RefusalCode::InvalidInput,
+            "This op id was already used by another account; make the change again.",
+        )
+    };
+    let logged: Option<(i64, String, String, String)> = conn
+        .prepare_cached("SELECT seq, summary, changes, actor FROM change_log WHERE op_id = ?1")?
+        .query_row([&op_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .optional()?;
+    if let Some((seq, summary, changes, by)) = logged {
+        if by != actor {
+            return Ok(Some(Err(reused().into())));
+        }
+        let changes = serde_json::from_str(&changes).map_err(json_error)?;
+        return Ok(Some(Ok(Applied::Changed {
+            seq,
+            summary,
+            changes,
+        })));
+    }
+    let answered: Option<(String, String, String, Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT actor, outcome, summary, code, message FROM op_results WHERE op_id = ?1",
+        )?
+        .query_row([&op_id], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        })
+        .optional()?;
+    Ok(answered.map(|(by, outcome, summary, code, message)| {
+        if by != actor {
+            return Err(reused().into());
+        }
+        match outcome.as_str() {
+            "unchanged" => Ok(Applied::Unchanged { summary }),
+            _ => Err(Refusal::new(
+                code.and_then(|c| c.parse().ok())
+                    .unwrap_or(RefusalCode::InvalidInput),
+                message.unwrap_or(summary),
+            )
+            .into()),
+        }
+    }))
+}
+
+/// Keeps the answer to an op that was not applied, for its retries.
+fn remember_answer(
+    conn: &Connection,
+    envelope: &Envelope,
+    summary: &str,
+    refusal: Option<&Refusal>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO op_results (op_id, actor, outcome, summary, code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        envelope.id.to_string(),
+        json(&envelope.actor)?,
+        if refusal.is_some() { "refused" } else { "unchanged" },
+        summary,
+        refusal.map(|r| r.code.to_string()),
+        refusal.map(|r| r.message.clone()),
+    ])?;
+    Ok(())
 }
 
 /// One op: at most once by its id, decided against the state as it is now, written with
@@ -271,27 +379,13 @@ fn apply_one(
     caller: &Caller,
     effects: &[SideEffect],
 ) -> Result<Applied> {
-    let logged: Option<(i64, String, String)> = conn
-        .prepare_cached("SELECT seq, summary, changes FROM change_log WHERE op_id = ?1")?
-        .query_row([envelope.id.to_string()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })
-        .optional()?;
-    if let Some((seq, summary, changes)) = logged {
-        let changes =
-            serde_json::from_str(&changes).map_err(|e| StorageError::corrupt(e.to_string()))?;
-        return Ok(Applied::Changed {
-            seq,
-            summary,
-            changes,
-        });
-    }
     let decision = match decide(&SqlState::new(conn), envelope) {
         Ok(decision) => decision,
         Err(roster_core::Rejection::State(err)) => return Err(err),
         Err(roster_core::Rejection::Refused(refusal)) => return Err(refusal.into()),
     };
     if decision.is_noop() {
+        remember_answer(conn, envelope, &decision.summary, None)?;
         return Ok(Applied::Unchanged {
             summary: decision.summary,
         });
@@ -349,7 +443,7 @@ fn audit_refusal(
             changes: &json(&envelope.op)?,
         },
     )?;
-    Ok(())
+    remember_answer(conn, envelope, &refusal.message, Some(refusal))
 }
 
 impl Storage for SqliteStorage {
@@ -455,6 +549,29 @@ impl Storage for SqliteStorage {
             },
         )?;
         Ok(())
+    }
+
+    fn push(&self, ops: &[(Envelope, Caller, Vec<SideEffect>)]) -> Result<Vec<Result<Applied>>> {
+        let ops: Vec<_> = ops
+            .iter()
+            .map(|(envelope, caller, effects)| (envelope, caller, effects.as_slice()))
+            .collect();
+        self.write_ops(&ops)
+    }
+
+    fn snapshot(&self, rights: &Rights, account: MemberId) -> Result<SnapshotResponse> {
+        sync::snapshot(&*self.reader()?, rights, account)
+    }
+
+    fn changes(
+        &self,
+        rights: &Rights,
+        account: MemberId,
+        after: i64,
+        audit_after: Option<i64>,
+        limit: u32,
+    ) -> Result<ChangesPage> {
+        sync::changes(&*self.reader()?, rights, account, after, audit_after, limit)
     }
 
     fn rights(&self, actor: &Actor) -> Result<Rights> {

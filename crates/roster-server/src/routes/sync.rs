@@ -1,0 +1,236 @@
+//! Sync: devices download a snapshot, push the ops they made (offline or not), and pull the
+//! change log after their cursor. See `roster_wire::sync` for the protocol.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use roster_core::{Envelope, MemberId, Op, Read, authorize_read};
+use roster_wire::{
+    ChangesPage, ChangesQuery, ErrorResponse, MAX_PAGE, MAX_PUSH, OpOutcome, OpResult, PROTOCOL,
+    PROTOCOL_HEADER, PushRequest, PushResponse, SnapshotResponse,
+};
+
+use super::members::{company_name, invitation_effects};
+use crate::app::{AppState, SignedIn, now};
+use crate::error::ApiError;
+use crate::extract::{Body, Query};
+use crate::storage::{Applied, Caller, SideEffect, StorageError};
+
+/// A push body may carry up to [`MAX_PUSH`] ops; other bodies stay small.
+pub const MAX_PUSH_BODY: usize = 4 * 1024 * 1024;
+
+/// Refuses a client that speaks another sync protocol, with what to do about it.
+fn require_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
+    let sent = headers
+        .get(PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u32>().ok());
+    match sent {
+        Some(PROTOCOL) => Ok(()),
+        Some(other) if other > PROTOCOL => Err(ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "server_outdated",
+            format!(
+                "This company server speaks sync protocol {PROTOCOL}, older than your Roster ({other}). Ask your administrator to update roster-server."
+            ),
+        )),
+        _ => Err(ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "update_required",
+            format!(
+                "This Roster is too old for the company server, which speaks sync protocol {PROTOCOL}: please update Roster. Your queued changes are kept."
+            ),
+        )),
+    }
+}
+
+/// Everything the signed-in account may see, and the sequence number to pull from.
+#[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])),
+    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 1")),
+    responses((status = 200, body = SnapshotResponse), (status = 401, body = ErrorResponse),
+        (status = 403, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
+pub async fn snapshot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    me: SignedIn,
+) -> Result<Json<SnapshotResponse>, ApiError> {
+    require_protocol(&headers)?;
+    authorize_read(&me.rights, Read::Members)?;
+    let (rights, account) = (me.rights.clone(), me.member);
+    Ok(Json(
+        state
+            .db
+            .run(move |db| db.snapshot(&rights, account))
+            .await?,
+    ))
+}
+
+/// The change log after `after`, filtered to what the account may see.
+#[utoipa::path(get, path = "/api/v1/sync/changes", tag = "sync", params(ChangesQuery,
+        ("roster-protocol" = u32, Header, description = "The sync protocol version, 1")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ChangesPage), (status = 400, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    me: SignedIn,
+    Query(query): Query<ChangesQuery>,
+) -> Result<Json<ChangesPage>, ApiError> {
+    require_protocol(&headers)?;
+    authorize_read(&me.rights, Read::Members)?;
+    let limit = query.limit.unwrap_or(1000);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_PAGE}."
+        )));
+    }
+    if query.after < 0 || query.audit_after.is_some_and(|a| a < 0) {
+        return Err(ApiError::bad_request(
+            "after and audit_after are sequence numbers: 0 or more.",
+        ));
+    }
+    let (rights, account) = (me.rights.clone(), me.member);
+    Ok(Json(
+        state
+            .db
+            .run(move |db| db.changes(&rights, account, query.after, query.audit_after, limit))
+            .await?,
+    ))
+}
+
+/// Apply a batch of ops made on a device, in order, each at most once by its id.
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
+    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 1")),
+    security(("bearer" = [])),
+    responses((status = 200, body = PushResponse), (status = 400, body = ErrorResponse),
+        (status = 401, body = ErrorResponse), (status = 413, body = ErrorResponse), (status = 415, body = ErrorResponse),
+        (status = 422, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
+pub async fn push(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    me: SignedIn,
+    Body(body): Body<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    require_protocol(&headers)?;
+    if body.ops.len() > MAX_PUSH {
+        return Err(ApiError::bad_request(format!(
+            "A push carries at most {MAX_PUSH} ops; this one has {}. Send them in batches.",
+            body.ops.len()
+        )));
+    }
+    let company = company_name(&state).await?;
+    let received = now();
+    let mut ops = Vec::with_capacity(body.ops.len());
+    let mut early: Vec<Option<OpOutcome>> = Vec::with_capacity(body.ops.len());
+    for envelope in body.ops {
+        let (envelope, caller, effects, refused) =
+            prepare(&state, &me, &company, envelope, received).await?;
+        early.push(refused);
+        ops.push((envelope, caller, effects));
+    }
+    let mails = ops
+        .iter()
+        .any(|(_, _, effects)| effects.iter().any(|e| matches!(e, SideEffect::Mail(_))));
+    let ids: Vec<_> = ops.iter().map(|(envelope, _, _)| envelope.id).collect();
+    // Ops refused before storage are not written; the others go in one transaction.
+    let writable: Vec<(Envelope, Caller, Vec<SideEffect>)> = ops
+        .into_iter()
+        .zip(&early)
+        .filter(|(_, refused)| refused.is_none())
+        .map(|(op, _)| op)
+        .collect();
+    let mut written = state
+        .db
+        .run(move |db| db.push(&writable))
+        .await?
+        .into_iter();
+    let mut results = Vec::with_capacity(ids.len());
+    for (id, refused) in ids.into_iter().zip(early) {
+        let outcome = match refused {
+            Some(outcome) => outcome,
+            None => match written.next() {
+                Some(result) => outcome_of(result)?,
+                None => return Err(ApiError::internal("the push lost an answer")),
+            },
+        };
+        results.push(OpResult {
+            id: *id.as_uuid(),
+            outcome,
+        });
+    }
+    if mails {
+        state.mail_queued.notify_one();
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+/// Makes a pushed op the server's own: the session's account acts, at the server's time
+/// (so an invitation made offline a week ago still gets its full seven days), with the side
+/// effects its kind needs. The audit trail's "from" names the device and when the op was
+/// made there. Ops that may never come by sync are refused here.
+async fn prepare(
+    state: &AppState,
+    me: &SignedIn,
+    company: &str,
+    mut envelope: Envelope,
+    received: roster_core::Timestamp,
+) -> Result<(Envelope, Caller, Vec<SideEffect>, Option<OpOutcome>), ApiError> {
+    let caller = Caller {
+        address: format!(
+            "{}, device {}, made at {} (synced)",
+            me.caller.address,
+            envelope.device,
+            envelope.at.unix_millis()
+        ),
+        ..me.caller.clone()
+    };
+    envelope.actor = me.caller.actor.clone();
+    envelope.at = received;
+    let effects = match &envelope.op {
+        Op::InviteMember {
+            id,
+            invitation,
+            email,
+            ..
+        } => invitation_effects(state, *id, *invitation, email.trim(), company)?,
+        Op::ResendInvitation { member, invitation } => {
+            let (member, invitation) = (*member, *invitation);
+            let email = member_email(state, member).await?;
+            invitation_effects(state, member, invitation, &email, company)?
+        }
+        Op::AcceptInvitation { .. } => {
+            let refused = OpOutcome::Rejected {
+                code: "forbidden".into(),
+                message: "An invitation is accepted through the link in its e-mail, not by sync."
+                    .into(),
+            };
+            return Ok((envelope, caller, Vec::new(), Some(refused)));
+        }
+        _ => Vec::new(),
+    };
+    Ok((envelope, caller, effects, None))
+}
+
+async fn member_email(state: &AppState, member: MemberId) -> Result<String, ApiError> {
+    Ok(state
+        .db
+        .run(move |db| db.member(member))
+        .await?
+        .map(|m| m.email.to_string())
+        .unwrap_or_default())
+}
+
+/// An op's answer; a refusal is an answer, a storage failure fails the whole push so the
+/// device retries it (every op is idempotent by its id).
+fn outcome_of(result: crate::storage::Result<Applied>) -> Result<OpOutcome, ApiError> {
+    match result {
+        Ok(Applied::Changed { seq, .. }) => Ok(OpOutcome::Applied { seq }),
+        Ok(Applied::Unchanged { .. }) => Ok(OpOutcome::Unchanged),
+        Err(StorageError::Refused(refusal)) => Ok(OpOutcome::Rejected {
+            code: refusal.code.to_string(),
+            message: refusal.message,
+        }),
+        Err(other) => Err(other.into()),
+    }
+}

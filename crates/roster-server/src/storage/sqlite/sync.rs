@@ -1,0 +1,224 @@
+//! What devices download: a snapshot of the company at one change-log sequence number, and
+//! pages of the change log after a cursor, each filtered to what the account may see
+//! (`roster_core::can_replicate`), with the audit entries of the account's scope.
+
+use roster_core::{
+    AuditScope, CaseContact, CaseId, Change, DevPermission, InfraId, MemberId, Record, Rights,
+    RoleAssignment, Snapshot, State, SupportCase, can_replicate,
+};
+use roster_wire::{AuditEntryView, ChangesPage, LoggedChange, SnapshotResponse};
+use rusqlite::{Connection, Row};
+
+use super::rows::{self, MEMBER_COLUMNS};
+use super::state::SqlState;
+use super::{audit, json_error};
+use crate::storage::{Result, StorageError};
+
+/// The newest audit entries a snapshot carries; older ones stay readable on the server.
+const SNAPSHOT_AUDIT: u32 = 1000;
+
+fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], map)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Everything `rights` may see, read in one transaction so it matches `seq` exactly.
+pub(crate) fn snapshot(
+    conn: &Connection,
+    rights: &Rights,
+    account: MemberId,
+) -> Result<SnapshotResponse> {
+    // One read transaction: every table and the sequence number from the same moment.
+    let tx = conn.unchecked_transaction()?;
+    let company = SqlState::new(&tx)
+        .company()?
+        .ok_or(StorageError::NotInitialised)?;
+    let seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM change_log", [], |row| {
+        row.get(0)
+    })?;
+    let member_sql = format!("SELECT {MEMBER_COLUMNS} FROM members");
+    let cases: Vec<SupportCase> = all(
+        &tx,
+        "SELECT id, infra, reporter, title, needs_approval, opened_at FROM support_cases",
+        rows::support_case,
+    )?
+    .into_iter()
+    .filter(|case| can_replicate(rights, &Record::SupportCase(case.clone()), None))
+    .collect();
+    let visible_case = |id: CaseId| cases.iter().any(|case| case.id == id);
+    let snapshot = Snapshot {
+        company,
+        subscriptions: all(
+            &tx,
+            "SELECT id, name, edition FROM subscriptions",
+            rows::subscription,
+        )?,
+        infrastructures: all(
+            &tx,
+            "SELECT id, name, subscription, hosting FROM infrastructures",
+            rows::infrastructure,
+        )?,
+        environments: all(
+            &tx,
+            "SELECT id, infra, name, slot_registered, licence_expires FROM environments",
+            rows::environment,
+        )?,
+        members: all(&tx, &member_sql, rows::member)?,
+        permissions: all(
+            &tx,
+            "SELECT member, infra, level FROM permissions",
+            rows::permission,
+        )?,
+        dev_permissions: all(&tx, "SELECT member, infra FROM dev_permissions", |row| {
+            Ok(DevPermission {
+                member: rows::parsed(row, "member")?,
+                infra: rows::parsed(row, "infra")?,
+            })
+        })?,
+        apps: all(&tx, "SELECT id, name FROM apps", rows::app)?,
+        roles: all(&tx, "SELECT id, app, name FROM roles", rows::role)?,
+        role_assignments: all(&tx, "SELECT member, role FROM role_assignments", |row| {
+            Ok(RoleAssignment {
+                member: rows::parsed(row, "member")?,
+                role: rows::parsed(row, "role")?,
+            })
+        })?,
+        invitations: all(
+            &tx,
+            "SELECT member, id, state, sent_at, expires_at FROM invitations",
+            rows::invitation,
+        )?,
+        support_contacts: all(
+            &tx,
+            "SELECT email, name FROM support_contacts",
+            rows::support_contact,
+        )?,
+        case_contacts: all(
+            &tx,
+            "SELECT case_id, email FROM case_contacts",
+            rows::case_contact,
+        )?
+        .into_iter()
+        .filter(|contact: &CaseContact| visible_case(contact.case))
+        .collect(),
+        support_cases: cases,
+    };
+    let audit = match AuditScope::of(rights) {
+        None => Vec::new(),
+        Some(scope) => {
+            let mut newest =
+                audit::list(&tx, scope_infras(&scope).as_deref(), SNAPSHOT_AUDIT, None)?;
+            newest.reverse();
+            newest
+        }
+    };
+    tx.commit()?;
+    Ok(SnapshotResponse {
+        seq,
+        account: *account.as_uuid(),
+        snapshot,
+        audit,
+    })
+}
+
+fn scope_infras(scope: &AuditScope) -> Option<Vec<InfraId>> {
+    match scope {
+        AuditScope::All => None,
+        AuditScope::Infras(infras) => Some(infras.iter().copied().collect()),
+    }
+}
+
+/// The changes after `after`, up to `limit` ops, filtered to what `rights` may see. When
+/// one of them changes the account's own rights the page says `resnapshot` instead: what
+/// the account may see has changed, and only a fresh snapshot shows it whole.
+pub(crate) fn changes(
+    conn: &Connection,
+    rights: &Rights,
+    account: MemberId,
+    after: i64,
+    audit_after: Option<i64>,
+    limit: u32,
+) -> Result<ChangesPage> {
+    let tx = conn.unchecked_transaction()?;
+    let mut logged: Vec<(i64, String, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, op_id, changes FROM change_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![after, i64::from(limit) + 1], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    let more = logged.len() > limit as usize;
+    logged.truncate(limit as usize);
+    let next = logged.last().map_or(after, |(seq, _, _)| *seq);
+    let state = SqlState::new(&tx);
+    let mut changes = Vec::with_capacity(logged.len());
+    let mut resnapshot = false;
+    for (seq, op_id, text) in logged {
+        let all: Vec<Change> = serde_json::from_str(&text).map_err(json_error)?;
+        resnapshot |= all.iter().any(|change| changes_rights_of(change, account));
+        let mut visible = Vec::with_capacity(all.len());
+        for change in all {
+            if change_visible(&state, rights, &change)? {
+                visible.push(change);
+            }
+        }
+        if !visible.is_empty() {
+            changes.push(LoggedChange {
+                seq,
+                op_id: op_id
+                    .parse()
+                    .map_err(|_| StorageError::corrupt("change-log op id"))?,
+                changes: visible,
+            });
+        }
+    }
+    let audit = match (AuditScope::of(rights), audit_after) {
+        (Some(scope), Some(audit_after)) => {
+            audit::list_after(&tx, scope_infras(&scope).as_deref(), audit_after, limit)?
+        }
+        _ => Vec::<AuditEntryView>::new(),
+    };
+    tx.commit()?;
+    Ok(ChangesPage {
+        changes,
+        next,
+        more,
+        audit,
+        resnapshot,
+    })
+}
+
+fn change_visible(state: &SqlState<'_>, rights: &Rights, change: &Change) -> Result<bool> {
+    let Some(record) = change.after.as_ref().or(change.before.as_ref()) else {
+        return Ok(false);
+    };
+    let case = match record {
+        Record::CaseContact(contact) => state.support_case(contact.case)?,
+        _ => None,
+    };
+    Ok(can_replicate(rights, record, case.as_ref()))
+}
+
+/// Whether `change` alters what `account` may do or see: their own status or levels.
+fn changes_rights_of(change: &Change, account: MemberId) -> bool {
+    let rights_part = |record: &Option<Record>| match record {
+        Some(Record::Member(m)) if m.id == account => {
+            Some((m.status, m.company_admin, m.administrator))
+        }
+        _ => None,
+    };
+    match change.after.as_ref().or(change.before.as_ref()) {
+        Some(Record::Member(m)) if m.id == account => {
+            rights_part(&change.before) != rights_part(&change.after)
+        }
+        Some(Record::Permission(p)) => p.member == account,
+        _ => false,
+    }
+}

@@ -1,0 +1,277 @@
+//! The sync endpoints as a device sees them: a pushed op acts as the session's account and
+//! is applied at most once, however often it is sent; a client of another protocol version
+//! is told what to do; each account downloads only what it may see.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::fixture::{Client, Server, link_in};
+
+const PASSWORD: &str = "Quartz-Meadow-Lantern-8!";
+
+/// An active member with `grants`, signed in.
+fn active(server: &Server, admin: &Client, email: &str, grants: Value) -> (String, Client) {
+    let answer = admin.post(
+        "/api/v1/members",
+        json!({ "email": email, "grants": grants }),
+    );
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let link = link_in(&server.inbox.wait_for(email));
+    let anonymous = server.anonymous();
+    let accepted = anonymous.send(
+        anonymous
+            .http
+            .post(&link)
+            .form(&[("password", PASSWORD), ("confirm", PASSWORD)]),
+    );
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    let id = answer.body["id"].as_str().expect("id").to_owned();
+    (id, server.sign_in(email, PASSWORD))
+}
+
+fn envelope(actor: &str, op: Value) -> Value {
+    json!({
+        "id": Uuid::now_v7(),
+        "actor": { "type": "member", "id": actor },
+        "device": Uuid::now_v7(),
+        "at": 1_700_000_000_000_i64,
+        "op": op,
+    })
+}
+
+fn push(client: &Client, ops: &[Value]) -> Vec<Value> {
+    let answer = client.post("/api/v1/sync/push", json!({ "ops": ops }));
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.body["results"].as_array().expect("results").clone()
+}
+
+fn infra(admin: &Client, name: &str) -> String {
+    let subscription = admin.post(
+        "/api/v1/subscriptions",
+        json!({ "name": format!("{name} plan"), "edition": "enterprise" }),
+    );
+    let infra = admin.post(
+        "/api/v1/infrastructures",
+        json!({ "name": name, "subscription": subscription.body["id"], "hosting": "cloud" }),
+    );
+    assert_eq!(infra.status, 201, "{}", infra.text);
+    infra.body["id"].as_str().expect("infra id").to_owned()
+}
+
+#[test]
+fn a_pushed_op_acts_as_the_session_account_and_applies_once_however_often_it_is_sent() {
+    let server = Server::start();
+    let admin = server.admin();
+    let x = infra(&admin, "X");
+    let admin_id = admin.member(crate::fixture::ADMIN)["id"]
+        .as_str()
+        .expect("admin id")
+        .to_owned();
+    let (plain_id, plain) = active(
+        &server,
+        &admin,
+        "pat@acme.example",
+        json!([{ "infra": x, "level": "member" }]),
+    );
+
+    // Pat claims to be the Company Admin; the server acts as Pat and refuses.
+    let forged = envelope(
+        &admin_id,
+        json!({ "op": "set_company_admin", "member": plain_id, "on": true }),
+    );
+    let first = push(&plain, std::slice::from_ref(&forged));
+    assert_eq!(first[0]["outcome"]["result"], "rejected", "{first:?}");
+    assert_eq!(first[0]["outcome"]["code"], "forbidden");
+    let again = push(&plain, &[forged]);
+    assert_eq!(again, first, "a retried refusal gets its first answer");
+
+    let rename = envelope(
+        &admin_id,
+        json!({ "op": "edit_profile", "member": plain_id, "name": "Pat Renamed" }),
+    );
+    let applied = push(&admin, std::slice::from_ref(&rename));
+    assert_eq!(applied[0]["outcome"]["result"], "applied", "{applied:?}");
+    let seq = applied[0]["outcome"]["seq"].as_i64().expect("seq");
+    for _ in 0..3 {
+        assert_eq!(push(&admin, std::slice::from_ref(&rename)), applied);
+    }
+    let log = admin.get("/api/v1/sync/changes?after=0&limit=5000");
+    let times = log.body["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["op_id"] == rename["id"])
+        .count();
+    assert_eq!(times, 1, "the op is in the change log once, at {seq}");
+
+    // Another account cannot replay the id to learn its answer.
+    let stolen = push(&plain, &[rename]);
+    assert_eq!(stolen[0]["outcome"]["code"], "invalid_input", "{stolen:?}");
+
+    let refused = admin.get("/api/v1/audit?limit=1000").body;
+    let refusals = refused
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["outcome"] == "refused" && e["action"] == "set_company_admin")
+        .count();
+    assert_eq!(
+        refusals, 1,
+        "the refused attempt is audited once, not per retry"
+    );
+}
+
+#[test]
+fn a_client_of_another_protocol_version_is_told_to_update_and_nothing_is_read() {
+    let server = Server::start();
+    let admin = server.admin();
+    let token = admin.token.clone().expect("token");
+    let http = reqwest::blocking::Client::new();
+    let url = format!("{}/api/v1/sync/snapshot", server.url);
+    for (sent, code) in [
+        (None, "update_required"),
+        (Some("0"), "update_required"),
+        (Some("99"), "server_outdated"),
+    ] {
+        let mut request = http.get(&url).bearer_auth(&token);
+        if let Some(sent) = sent {
+            request = request.header("roster-protocol", sent);
+        }
+        let answer = request.send().expect("answer");
+        assert_eq!(answer.status().as_u16(), 426);
+        let body: Value = answer.json().expect("json");
+        assert_eq!(body["code"], code, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("update")),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn each_account_downloads_only_the_cases_and_audit_entries_it_may_see() {
+    let server = Server::start();
+    let admin = server.admin();
+    let x = infra(&admin, "X");
+    let y = infra(&admin, "Y");
+    let (_, plain) = active(
+        &server,
+        &admin,
+        "pat@acme.example",
+        json!([{ "infra": x, "level": "member" }]),
+    );
+    let (_, other) = active(
+        &server,
+        &admin,
+        "oli@acme.example",
+        json!([{ "infra": x, "level": "member" }]),
+    );
+    let (_, ia_x) = active(
+        &server,
+        &admin,
+        "ian@acme.example",
+        json!([{ "infra": x, "level": "infra_admin" }]),
+    );
+    let (_, ia_y) = active(
+        &server,
+        &admin,
+        "yve@acme.example",
+        json!([{ "infra": y, "level": "infra_admin" }]),
+    );
+    let case = plain.post(
+        "/api/v1/support-cases",
+        json!({ "infra": x, "title": "Pat's case", "cc": ["partner@vendor.example"] }),
+    );
+    assert_eq!(case.status, 201, "{}", case.text);
+
+    let cases = |client: &Client| -> (usize, usize, usize) {
+        let snapshot = client.get("/api/v1/sync/snapshot").body;
+        let log = client
+            .get("/api/v1/sync/changes?after=0&audit_after=0")
+            .body;
+        let logged_cases = log["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .flat_map(|c| c["changes"].as_array().cloned().unwrap_or_default())
+            .filter(|c| {
+                c["after"]["type"] == "support_case" || c["after"]["type"] == "case_contact"
+            })
+            .count();
+        (
+            snapshot["snapshot"]["support_cases"]
+                .as_array()
+                .map_or(0, Vec::len)
+                + snapshot["snapshot"]["case_contacts"]
+                    .as_array()
+                    .map_or(0, Vec::len),
+            logged_cases,
+            snapshot["audit"].as_array().map_or(0, Vec::len),
+        )
+    };
+    let (seen, logged, audit) = cases(&plain);
+    assert_eq!(
+        (seen, logged, audit),
+        (2, 2, 0),
+        "the reporter sees their case and its cc, no audit"
+    );
+    let (seen, logged, audit) = cases(&other);
+    assert_eq!(
+        (seen, logged, audit),
+        (0, 0, 0),
+        "another member of X sees neither"
+    );
+    let (seen, logged, audit) = cases(&ia_x);
+    assert_eq!(
+        (seen, logged),
+        (2, 2),
+        "the Infra Admin of X sees all cases of X"
+    );
+    assert!(audit > 0, "and the audit entries about X");
+    let (seen, logged, audit_y) = cases(&ia_y);
+    assert_eq!(
+        (seen, logged),
+        (0, 0),
+        "the Infra Admin of Y does not see X's cases"
+    );
+    let (_, _, audit_all) = cases(&admin);
+    assert!(
+        audit_y < audit && audit < audit_all,
+        "audit scopes: Y {audit_y} < X {audit} < company {audit_all}"
+    );
+}
+
+#[test]
+fn a_pull_asks_for_a_fresh_snapshot_when_the_account_own_rights_change() {
+    let server = Server::start();
+    let admin = server.admin();
+    let x = infra(&admin, "X");
+    let (id, plain) = active(
+        &server,
+        &admin,
+        "pat@acme.example",
+        json!([{ "infra": x, "level": "member" }]),
+    );
+    let head = plain.get("/api/v1/sync/snapshot").body["seq"]
+        .as_i64()
+        .expect("seq");
+    let page = plain
+        .get(&format!("/api/v1/sync/changes?after={head}"))
+        .body;
+    assert_eq!(page["resnapshot"], false, "{page}");
+    let promoted = admin.call(
+        "PUT",
+        &format!("/api/v1/members/{id}/permissions/{x}"),
+        Some(json!({ "level": "infra_admin" })),
+    );
+    assert_eq!(promoted.status, 200, "{}", promoted.text);
+    let page = plain
+        .get(&format!("/api/v1/sync/changes?after={head}"))
+        .body;
+    assert_eq!(
+        page["resnapshot"], true,
+        "Pat now may see X's cases and audit: only a snapshot shows them whole"
+    );
+}

@@ -1,0 +1,118 @@
+//! The sync protocol between a device's workspace and the company server.
+//!
+//! - `GET /api/v1/sync/snapshot`: everything the account may see, and the change-log
+//!   sequence number it was taken at.
+//! - `POST /api/v1/sync/push`: a batch of ops made on the device; each is applied at most
+//!   once by its id and answered `applied` (with its sequence number), `unchanged` or
+//!   `rejected` (with the refusal's code and message).
+//! - `GET /api/v1/sync/changes?after=SEQ`: the changes after a cursor, in pages.
+//!
+//! Every sync request carries [`PROTOCOL_HEADER`] with [`PROTOCOL`]; a server that speaks
+//! another version answers 426 with the code `update_required`, so an old client tells its
+//! admin to update instead of reading data it does not understand.
+
+use roster_core::{Change, Envelope, Snapshot};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::AuditEntryView;
+
+/// The sync protocol version this build speaks. Raise it for any change a client of the
+/// previous version would misread.
+pub const PROTOCOL: u32 = 1;
+
+/// The request (and response) header that carries [`PROTOCOL`].
+pub const PROTOCOL_HEADER: &str = "roster-protocol";
+
+/// The most ops one push may carry.
+pub const MAX_PUSH: usize = 1000;
+
+/// The most changes one page of `/sync/changes` holds.
+pub const MAX_PAGE: u32 = 5000;
+
+/// A batch of ops, oldest first. The server applies them in this order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// `roster_core::Envelope`s: id (UUIDv7 made by the device), actor, device, at, op,
+    /// expects. The server acts as the session's account, whatever `actor` says.
+    #[schema(value_type = Vec<Object>)]
+    pub ops: Vec<Envelope>,
+}
+
+/// One answer per op pushed, in the same order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PushResponse {
+    pub results: Vec<OpResult>,
+}
+
+/// What the server did with one op. A retried op gets its first answer again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OpResult {
+    pub id: Uuid,
+    pub outcome: OpOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum OpOutcome {
+    /// Written to the change log at `seq`.
+    Applied { seq: i64 },
+    /// The server's state already was as the op asked; nothing was written.
+    Unchanged,
+    /// The rules refused the op as the server knows them now; nothing was written.
+    Rejected { code: String, message: String },
+}
+
+/// Which changes to send.
+#[derive(Debug, Clone, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The last change-log sequence number the device holds.
+    pub after: i64,
+    /// The last server audit sequence number the device holds (admins only).
+    pub audit_after: Option<i64>,
+    /// 1–5000, default 1000.
+    pub limit: Option<u32>,
+}
+
+/// One op's changes as the server applied them, filtered to what the account may see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LoggedChange {
+    pub seq: i64,
+    pub op_id: Uuid,
+    /// `roster_core::Change`s: each record before and after.
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Vec<Change>,
+}
+
+/// A page of the change log after the device's cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChangesPage {
+    pub changes: Vec<LoggedChange>,
+    /// The cursor after this page: the last sequence number it covers.
+    pub next: i64,
+    /// Whether more changes follow.
+    pub more: bool,
+    /// The server's audit entries after `audit_after` that the account may read.
+    pub audit: Vec<AuditEntryView>,
+    /// The account's own rights changed in this range: what it may see changed too, so
+    /// the device must take a fresh snapshot instead of applying these changes.
+    pub resnapshot: bool,
+}
+
+/// Everything the account may see, at one sequence number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SnapshotResponse {
+    /// The last change-log sequence number the snapshot includes: pull from here.
+    pub seq: i64,
+    /// The signed-in member, who acts on the device.
+    pub account: Uuid,
+    /// A `roster_core::Snapshot`.
+    #[schema(value_type = Object)]
+    pub snapshot: Snapshot,
+    /// The audit entries the account may read (admins only), oldest first.
+    pub audit: Vec<AuditEntryView>,
+}
