@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Roster: your company's team access, offline, encrypted, from a terminal.",
     after_help = "The passphrase comes from ROSTER_PASSPHRASE, else the OS keychain if the workspace was \
                   remembered, else a prompt.\nExit codes: 0 done, 1 refused by a rule, 2 bad usage or input, \
-                  3 locked or wrong passphrase, 4 other error."
+                  3 locked, wrong passphrase or signed out, 4 other error, 5 company server unreachable."
 )]
 pub struct Cli {
     /// The workspace folder [default: the platform's data directory]
@@ -28,6 +28,15 @@ pub struct Cli {
 pub enum Command {
     /// Create a workspace with its first Company Admin, or the demo company
     Init(InitArgs),
+    /// Sign in to the company server and download what your account may see into a new workspace
+    Login(LoginArgs),
+    /// Push the changes made here, then pull everyone else's
+    Sync,
+    /// Changes that did not land, with the reason; retry or discard each
+    Conflicts {
+        #[command(subcommand)]
+        action: Option<ConflictAction>,
+    },
     /// Change the workspace passphrase (the database is not rewritten)
     Passphrase {
         #[command(subcommand)]
@@ -101,6 +110,29 @@ pub struct InitArgs {
     /// Keep the key in the OS keychain so the workspace unlocks without the passphrase
     #[arg(long)]
     pub remember: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The company server, e.g. https://roster.example.com
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// Your account's e-mail; the password comes from ROSTER_PASSWORD or a prompt
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Keep the workspace key in the OS keychain so it unlocks without the passphrase
+    #[arg(long)]
+    pub remember: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConflictAction {
+    /// List them (the default)
+    List,
+    /// Make the change again against the state as it is now, queued for the next sync
+    Retry { id: i64 },
+    /// Drop the change for good (the audit trail keeps that you did)
+    Discard { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 mod args;
 mod report;
 mod run;
+mod sync;
 mod unlock;
 
 use std::io::Write;
@@ -37,6 +38,7 @@ impl Failure {
                 ErrorClass::BadInput => 2,
                 ErrorClass::Locked => 3,
                 ErrorClass::Other => 4,
+                ErrorClass::Offline => 5,
             },
             Self::Usage(_) => 2,
             Self::NoPassphrase(_) => 3,
@@ -44,7 +46,7 @@ impl Failure {
         }
     }
 
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             Self::Client(err) => err.code(),
             Self::Usage(_) => "usage",

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use roster_client::{
-    AuditEntry, ChainReport, Health, InfraListing, MemberDetail, MemberPage, Outcome, Status,
+    AuditEntry, ChainReport, Conflict, Health, InfraListing, MemberDetail, MemberPage, Outcome,
+    Status, SyncReport,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -50,7 +51,7 @@ pub fn status(status: &Status) -> Report {
         "Company      {}\nWorkspace    {} (schema {}{})\nActing as    {}\nServer       {}\n\
          Members      {} active, {} pending, {} deactivated; {} Company Admins, {} security contacts\n\
          Setup        {} subscriptions, {} infrastructures, {} apps\n\
-         Pending      {} waiting for the server\nAudit trail  {}",
+         Pending      {} waiting for the server\nConflicts    {}\nLast sync    {}\nAudit trail  {}",
         status.company,
         status.workspace,
         status.schema_version,
@@ -60,7 +61,11 @@ pub fn status(status: &Status) -> Report {
             ""
         },
         status.acting_as,
-        status.server.as_deref().unwrap_or("none (local workspace)"),
+        match (&status.server, &status.account) {
+            (Some(server), Some(account)) => format!("{server} as {account}"),
+            (Some(server), None) => server.clone(),
+            _ => "none (local workspace)".to_owned(),
+        },
         m.active,
         m.pending,
         m.deactivated,
@@ -70,6 +75,19 @@ pub fn status(status: &Status) -> Report {
         status.infrastructures,
         status.apps,
         plural(status.pending_changes, "change", "changes"),
+        if status.conflicts == 0 {
+            "none".to_owned()
+        } else {
+            format!("{}: see `roster conflicts`", status.conflicts)
+        },
+        match status.last_sync {
+            Some(at) if status.server.is_some() => format!(
+                "{} (at change {})",
+                roster_core::Timestamp::from_unix_millis(at),
+                status.cursor
+            ),
+            _ => "never".to_owned(),
+        },
         plural(
             u64::try_from(status.audit_entries).unwrap_or(0),
             "entry",
@@ -268,4 +286,68 @@ pub fn health(health: &Health) -> Report {
         )
     };
     Report::of(format!("{file}\n{}", chain(&health.audit).text), health)
+}
+
+pub fn sync(report: &SyncReport) -> Report {
+    let mut text = format!(
+        "synced: pushed {} ({} applied, {} already so, {} rejected), pulled {}; now at change {}",
+        plural(u64::from(report.pushed), "change", "changes"),
+        report.applied,
+        report.unchanged,
+        report.rejected,
+        plural(u64::from(report.pulled), "change", "changes"),
+        report.cursor
+    );
+    if report.resnapshot {
+        text.push_str(
+            "\nyour rights changed on the server: the whole company was downloaded again",
+        );
+    }
+    if report.conflicts > 0 {
+        let _ = write!(
+            text,
+            "\n{}: see `roster conflicts`, then retry or discard each",
+            plural(u64::from(report.conflicts), "new conflict", "new conflicts")
+        );
+    }
+    Report::of(text, report)
+}
+
+pub fn conflicts(conflicts: &[Conflict]) -> Report {
+    let mut text = String::new();
+    if conflicts.is_empty() {
+        text.push_str("no conflicts: every change landed");
+    }
+    for c in conflicts {
+        let _ = writeln!(
+            text,
+            "#{}  {}  {}\n     {} ({}): {}",
+            c.id,
+            c.found_at,
+            c.summary,
+            if c.origin == "server" {
+                "rejected by the server"
+            } else {
+                "no longer applies after sync"
+            },
+            c.code,
+            c.message
+        );
+    }
+    let json: Vec<Value> = conflicts
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "op_id": c.envelope.id.to_string(),
+                "action": c.envelope.op.kind().as_str(),
+                "summary": c.summary,
+                "code": c.code,
+                "message": c.message,
+                "origin": c.origin,
+                "found_at": c.found_at.unix_millis(),
+            })
+        })
+        .collect();
+    Report::new(text, Value::Array(json))
 }

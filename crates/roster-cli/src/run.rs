@@ -15,7 +15,7 @@ use crate::args::{
     KeychainAction, MemberAction, PassphraseAction, RoleAction, SubscriptionAction,
 };
 use crate::report::{self, Report};
-use crate::{Failure, Outcome, unlock};
+use crate::{Failure, Outcome, sync, unlock};
 
 const DEMO_COMPANY: &str = "Northwind Systems";
 const DEMO_ADMIN: &str = "admin@northwind.example";
@@ -34,6 +34,9 @@ pub fn run(cli: Cli) -> Outcome {
     let dir = workspace_dir(&cli)?;
     match cli.command {
         Command::Init(args) => init(&dir, args),
+        Command::Login(args) => sync::login(&dir, args),
+        Command::Sync => sync::sync(&dir),
+        Command::Conflicts { action } => sync::conflicts(&dir, action),
         Command::Passphrase {
             action: PassphraseAction::Change,
         } => {

@@ -17,6 +17,21 @@ pub enum ClientError {
     #[error(transparent)]
     Store(StoreError),
 
+    /// The company server could not be reached; nothing was lost.
+    #[error(
+        "cannot reach the company server at {server} ({reason}); your changes stay queued: run `roster sync` again when online"
+    )]
+    Offline { server: String, reason: String },
+
+    /// The company server answered with an error.
+    #[error("{message}")]
+    Server { code: String, message: String },
+
+    #[error(
+        "this workspace is not connected to a company server; `roster login --server URL --email EMAIL` makes one that is"
+    )]
+    NotConnected,
+
     #[error("could not write the export to {path}: {source}")]
     Export {
         path: String,
@@ -34,13 +49,15 @@ pub enum ErrorClass {
     BadInput,
     /// The workspace is locked: wrong passphrase, not remembered.
     Locked,
+    /// The company server cannot be reached; try again later.
+    Offline,
     /// Anything else: I/O, a damaged file, the keychain.
     Other,
 }
 
 impl ClientError {
     /// The stable code a front end branches on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Self::Refused(refusal) => refusal.code.into(),
             Self::Locked(StoreError::WrongPassphrase) => "wrong_passphrase",
@@ -54,6 +71,10 @@ impl ClientError {
                 "keychain_unavailable"
             }
             Self::Store(StoreError::Corrupt(_) | StoreError::KeyFileCorrupt) => "workspace_damaged",
+            Self::Store(StoreError::NoConflict { .. }) => "not_found",
+            Self::Offline { .. } => "offline",
+            Self::Server { code, .. } => code,
+            Self::NotConnected => "not_connected",
             Self::Store(_) | Self::Export { .. } => "io_error",
         }
     }
@@ -73,7 +94,13 @@ impl ClientError {
             Self::Store(StoreError::NoWorkspace { .. } | StoreError::AlreadyExists { .. }) => {
                 ErrorClass::BadInput
             }
-            Self::Store(_) | Self::Export { .. } => ErrorClass::Other,
+            Self::Store(StoreError::NoConflict { .. }) | Self::NotConnected => ErrorClass::BadInput,
+            Self::Offline { .. } => ErrorClass::Offline,
+            Self::Server { code, .. } if code == "session_expired" || code == "unauthorized" => {
+                ErrorClass::Locked
+            }
+            Self::Server { code, .. } if code == "forbidden" => ErrorClass::Refused,
+            Self::Store(_) | Self::Export { .. } | Self::Server { .. } => ErrorClass::Other,
         }
     }
 }

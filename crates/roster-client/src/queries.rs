@@ -30,6 +30,14 @@ pub struct Status {
     pub audit_entries: i64,
     /// Not bound to a company server yet: a local workspace.
     pub server: Option<String>,
+    /// The account signed in to the company server.
+    pub account: Option<String>,
+    /// When the last sync finished (Unix milliseconds).
+    pub last_sync: Option<i64>,
+    /// The change-log sequence number the workspace holds.
+    pub cursor: i64,
+    /// Ops that did not land, waiting for the admin to retry or discard them.
+    pub conflicts: u64,
     /// The key is kept in this device's OS keychain.
     pub remembered: bool,
 }
@@ -58,6 +66,7 @@ pub enum ExportFormat {
 impl Session {
     pub fn status(&self) -> Result<Status, ClientError> {
         let ws = self.workspace();
+        let sync = ws.sync_state()?;
         let company = ws
             .state()
             .company()?
@@ -83,7 +92,11 @@ impl Session {
             apps: ws.apps()?.len(),
             pending_changes: ws.outbox_len()?,
             audit_entries,
-            server: None,
+            server: sync.server,
+            account: sync.account,
+            last_sync: sync.last_sync.map(|t| t.unix_millis()),
+            cursor: sync.cursor,
+            conflicts: ws.conflict_count()?,
             remembered: Session::is_remembered(ws.dir())?,
         })
     }

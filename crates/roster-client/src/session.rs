@@ -114,7 +114,11 @@ impl Session {
 
     /// Unlocks the workspace at `dir`.
     pub fn open(dir: &Path, unlock: Unlock<'_>) -> Result<Self, ClientError> {
-        let workspace = Workspace::open(dir, unlock)?;
+        Self::from_workspace(Workspace::open(dir, unlock)?)
+    }
+
+    /// A session over a workspace already unlocked, acting as the member it was made for.
+    pub(crate) fn from_workspace(workspace: Workspace) -> Result<Self, ClientError> {
         let setting = |key: &str| -> Result<Uuid, ClientError> {
             let value = workspace.meta(key)?.unwrap_or_default();
             Uuid::parse_str(&value).map_err(|_| {
@@ -167,6 +171,14 @@ impl Session {
 
     pub fn workspace(&self) -> &Workspace {
         &self.workspace
+    }
+
+    pub(crate) fn workspace_mut(&mut self) -> &mut Workspace {
+        &mut self.workspace
+    }
+
+    pub(crate) fn into_workspace(self) -> Workspace {
+        self.workspace
     }
 
     pub fn actor(&self) -> MemberId {

@@ -59,6 +59,9 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    #[error("no conflict with id {id}; `roster conflicts` lists them")]
+    NoConflict { id: i64 },
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

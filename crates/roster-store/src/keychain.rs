@@ -61,3 +61,36 @@ pub(crate) fn forget(workspace_id: &str) -> Result<(), StoreError> {
         Err(err) => Err(StoreError::keychain(err)),
     }
 }
+
+/// Where company-server session tokens are kept, one per workspace: never in the
+/// workspace file, a log, or the WebView (ARCHITECTURE.md, Secrets).
+const SESSION_SERVICE: &str = "dev.roster.session";
+
+fn session_entry(workspace_id: &str) -> Result<Entry, StoreError> {
+    select_backend();
+    Entry::new(SESSION_SERVICE, workspace_id).map_err(StoreError::keychain)
+}
+
+/// Keeps the session token of the workspace's company-server account.
+pub fn keep_session_token(workspace_id: &str, token: &str) -> Result<(), StoreError> {
+    session_entry(workspace_id)?
+        .set_password(token)
+        .map_err(StoreError::keychain)
+}
+
+/// The kept session token, or `None` when the keychain holds none.
+pub fn session_token(workspace_id: &str) -> Result<Option<zeroize::Zeroizing<String>>, StoreError> {
+    match session_entry(workspace_id)?.get_password() {
+        Ok(token) => Ok(Some(zeroize::Zeroizing::new(token))),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(err) => Err(StoreError::keychain(err)),
+    }
+}
+
+/// Removes the kept session token; removing none is not an error.
+pub fn forget_session_token(workspace_id: &str) -> Result<(), StoreError> {
+    match session_entry(workspace_id)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(err) => Err(StoreError::keychain(err)),
+    }
+}

@@ -15,12 +15,14 @@ mod outbox;
 mod rows;
 mod secret;
 mod state;
+mod sync;
 mod workspace;
 mod write;
 
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
 pub use catalog::InfraListing;
 pub use error::StoreError;
+pub use keychain::{forget_session_token, keep_session_token, session_token};
 pub use members::{
     MAX_PAGE, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
     PermissionListing, fts_query,
@@ -28,6 +30,7 @@ pub use members::{
 pub use migrate::SCHEMA_VERSION;
 pub use secret::Passphrase;
 pub use state::SqlState;
+pub use sync::{Conflict, PulledChange, ServerAnswer, SyncState};
 pub use workspace::{DATABASE_FILE, KEY_FILE, Outcome, SystemActor, Unlock, Workspace};
 
 use roster_core::{App, Member, Role, Subscription};

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
         2,
         include_str!("../migrations/0002_search_prefix_index.sql"),
     ),
+    (3, include_str!("../migrations/0003_sync.sql")),
 ];
 
 /// The schema version this binary writes.

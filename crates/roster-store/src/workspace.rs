@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use roster_core::{Change, Envelope, Snapshot, Timestamp, decide};
+use roster_core::{Change, Envelope, Snapshot, Timestamp, decide, expectations};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use zeroize::Zeroizing;
 
@@ -56,7 +56,7 @@ pub struct Workspace {
     dir: PathBuf,
     id: String,
     key: DataKey,
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 impl Workspace {
@@ -263,42 +263,9 @@ impl Workspace {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let decision =
-            decide(&SqlState::new(&tx), envelope).map_err(|rejection| match rejection {
-                roster_core::Rejection::Refused(refusal) => StoreError::Refused(refusal),
-                roster_core::Rejection::State(err) => err,
-            })?;
-        if decision.is_noop() {
-            return Ok(Outcome::Unchanged {
-                summary: decision.summary,
-            });
-        }
-        write::apply(&tx, &decision.changes)?;
-        let actor = serde_json::to_string(&envelope.actor)
-            .map_err(|err| StoreError::corrupt(err.to_string()))?;
-        let audit_seq = audit::append(
-            &tx,
-            &NewEntry {
-                op_id: Some(envelope.id),
-                at: envelope.at,
-                actor,
-                actor_label: actor_label.to_owned(),
-                device: envelope.device.to_string(),
-                online: false,
-                action: envelope.op.kind().as_str(),
-                summary: &decision.summary,
-                members: decision.members.iter().copied().collect(),
-                infras: decision.infras.iter().copied().collect(),
-                changes: &decision.changes,
-            },
-        )?;
-        outbox::push(&tx, envelope, envelope.at)?;
+        let outcome = commit_in(&tx, envelope, actor_label)?;
         tx.commit()?;
-        Ok(Outcome::Applied {
-            audit_seq,
-            summary: decision.summary,
-            changes: decision.changes,
-        })
+        Ok(outcome)
     }
 
     /// Loads a whole company in one transaction, with one audit entry, and sets `meta`.
@@ -382,6 +349,60 @@ impl Workspace {
             problems
         })
     }
+}
+
+/// Decides `envelope` against the state `tx` sees and, if accepted, writes its changes, its
+/// audit entry and its outbox entry, which carries what the op expected to find
+/// (`roster_core::expect`) so the server can tell an edit conflict from a plain edit.
+pub(crate) fn commit_in(
+    tx: &rusqlite::Transaction<'_>,
+    envelope: &Envelope,
+    actor_label: &str,
+) -> Result<Outcome, StoreError> {
+    let decision = decide(&SqlState::new(tx), envelope).map_err(|rejection| match rejection {
+        roster_core::Rejection::Refused(refusal) => StoreError::Refused(refusal),
+        roster_core::Rejection::State(err) => err,
+    })?;
+    if decision.is_noop() {
+        return Ok(Outcome::Unchanged {
+            summary: decision.summary,
+        });
+    }
+    write::apply(tx, &decision.changes)?;
+    let actor = serde_json::to_string(&envelope.actor)
+        .map_err(|err| StoreError::corrupt(err.to_string()))?;
+    let audit_seq = audit::append(
+        tx,
+        &NewEntry {
+            op_id: Some(envelope.id),
+            at: envelope.at,
+            actor,
+            actor_label: actor_label.to_owned(),
+            device: envelope.device.to_string(),
+            online: false,
+            action: envelope.op.kind().as_str(),
+            summary: &decision.summary,
+            members: decision.members.iter().copied().collect(),
+            infras: decision.infras.iter().copied().collect(),
+            changes: &decision.changes,
+        },
+    )?;
+    let queued = Envelope {
+        expects: expectations(&decision.changes),
+        ..envelope.clone()
+    };
+    outbox::push(
+        tx,
+        &queued,
+        &decision.changes,
+        &decision.summary,
+        envelope.at,
+    )?;
+    Ok(Outcome::Applied {
+        audit_seq,
+        summary: decision.summary,
+        changes: decision.changes,
+    })
 }
 
 /// Opens the database with the data key and the settings every connection needs.

@@ -208,3 +208,33 @@ pub(crate) fn remove(conn: &Connection, key: &RecordKey) -> Result<(), StoreErro
         .execute(rusqlite::params_from_iter(args))?;
     Ok(())
 }
+
+/// Takes changes back off, newest first: each record returns to its `before`.
+pub(crate) fn undo(conn: &Connection, changes: &[Change]) -> Result<(), StoreError> {
+    for change in changes.iter().rev() {
+        match (&change.before, &change.after) {
+            (Some(before), _) => put(conn, before)?,
+            (None, Some(after)) => remove(conn, &after.key())?,
+            (None, None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Every record table, children before parents: the order to empty them in.
+pub(crate) const RECORD_TABLES: &[&str] = &[
+    "case_contacts",
+    "support_cases",
+    "support_contacts",
+    "invitations",
+    "role_assignments",
+    "roles",
+    "apps",
+    "dev_permissions",
+    "permissions",
+    "members",
+    "environments",
+    "infrastructures",
+    "subscriptions",
+    "company",
+];

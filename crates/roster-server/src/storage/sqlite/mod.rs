@@ -320,7 +320,7 @@ fn first_answer(conn: &Connection, envelope: &Envelope) -> Result<Option<Result<
             changes,
         })));
     }
-    let answered: Option<(String, String, String, Option<String>, Option<String>)> = conn
+    let answered: Option<StoredAnswer> = conn
         .prepare_cached(
             "SELECT actor, outcome, summary, code, message FROM op_results WHERE op_id = ?1",
         )?
@@ -349,6 +349,9 @@ fn first_answer(conn: &Connection, envelope: &Envelope) -> Result<Option<Result<
         }
     }))
 }
+
+/// A row of `op_results`: actor, outcome, summary, code, message.
+type StoredAnswer = (String, String, String, Option<String>, Option<String>);
 
 /// Keeps the answer to an op that was not applied, for its retries.
 fn remember_answer(

@@ -1,0 +1,250 @@
+//! The company server, over HTTP: sign-in and the three sync calls of `roster_wire`. A
+//! call that fails for a reason that may pass (no route, refused connection, timeout, a
+//! 5xx) is retried with exponential backoff and full jitter; the server applies every op
+//! at most once by its id, so retrying a push is always safe.
+
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use roster_core::Envelope;
+use roster_wire::{
+    ChangesPage, ErrorResponse, PROTOCOL, PROTOCOL_HEADER, PushRequest, PushResponse,
+    SessionGranted, SignIn, SnapshotResponse,
+};
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use crate::error::{ClientError, bad_input};
+
+/// How hard to try before saying the server cannot be reached.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    /// The first backoff; each next one doubles, up to `max_delay`.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// How long one request may take, connection included.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A company server, and the session token once signed in.
+#[derive(Clone)]
+pub struct Remote {
+    http: reqwest::Client,
+    base: String,
+    token: Option<Zeroizing<String>>,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // reqwest leaves the TLS provider to us; ring is the one the workspace already builds.
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Remote {
+    /// A server at `url` (`http://` or `https://`, no path beyond `/`).
+    pub fn new(url: &str, retry: RetryPolicy) -> Result<Self, ClientError> {
+        let base = url.trim().trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base).map_err(|_| {
+            bad_input(format!(
+                "“{url}” is not a server address; give one like https://roster.example.com"
+            ))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(bad_input(format!(
+                "“{url}” is not a server address; give one like https://roster.example.com"
+            )));
+        }
+        install_crypto();
+        let http = reqwest::Client::builder()
+            .timeout(retry.timeout)
+            .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| ClientError::Offline {
+                server: base.clone(),
+                reason: err.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            base,
+            token: None,
+            retry,
+        })
+    }
+
+    /// The same server with a session token (from the OS keychain).
+    pub fn with_token(mut self, token: Zeroizing<String>) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&Zeroizing<String>> {
+        self.token.as_ref()
+    }
+
+    /// Signs in; the token is kept in this `Remote` and answered for the keychain.
+    pub async fn sign_in(
+        &mut self,
+        email: &str,
+        password: &str,
+    ) -> Result<SessionGranted, ClientError> {
+        let body = SignIn {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
+        let granted: SessionGranted = self
+            .call(Method::POST, "/api/v1/auth/sign-in", |r| r.json(&body))
+            .await?;
+        self.token = Some(Zeroizing::new(granted.token.clone()));
+        Ok(granted)
+    }
+
+    pub async fn snapshot(&self) -> Result<SnapshotResponse, ClientError> {
+        self.call(Method::GET, "/api/v1/sync/snapshot", |r| r).await
+    }
+
+    pub async fn push(&self, ops: &[Envelope]) -> Result<PushResponse, ClientError> {
+        let body = PushRequest { ops: ops.to_vec() };
+        self.call(Method::POST, "/api/v1/sync/push", |r| r.json(&body))
+            .await
+    }
+
+    pub async fn changes(
+        &self,
+        after: i64,
+        audit_after: i64,
+        limit: u32,
+    ) -> Result<ChangesPage, ClientError> {
+        let path =
+            format!("/api/v1/sync/changes?after={after}&audit_after={audit_after}&limit={limit}");
+        self.call(Method::GET, &path, |r| r).await
+    }
+
+    /// One call, retried while the failure may pass.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .header(PROTOCOL_HEADER, PROTOCOL.to_string());
+            if let Some(token) = &self.token {
+                request = request.bearer_auth(token.as_str());
+            }
+            let failure = match body(request).send().await {
+                Ok(response) if response.status().is_success() => {
+                    match response.json::<T>().await {
+                        Ok(value) => return Ok(value),
+                        // Cut mid-body: as good as no answer.
+                        Err(err) if err.is_body() || err.is_decode() && err.is_timeout() => {
+                            err.to_string()
+                        }
+                        Err(err) => {
+                            return Err(ClientError::Server {
+                                code: "bad_response".into(),
+                                message: format!(
+                                    "the server at {} answered something this Roster cannot read ({err}); is it a Roster company server?",
+                                    self.base
+                                ),
+                            });
+                        }
+                    }
+                }
+                Ok(response) if response.status().is_server_error() => {
+                    format!("the server answered {}", response.status())
+                }
+                Ok(response) => return Err(self.refusal(response).await),
+                Err(err) => describe(&err),
+            };
+            if attempt >= self.retry.attempts {
+                return Err(ClientError::Offline {
+                    server: self.base.clone(),
+                    reason: failure,
+                });
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+        }
+    }
+
+    /// Full jitter: a random wait up to the capped exponential delay, so devices that lost
+    /// the server together do not come back together.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let cap = self
+            .retry
+            .base_delay
+            .saturating_mul(1 << attempt.min(16))
+            .min(self.retry.max_delay);
+        let millis = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX).max(1);
+        Duration::from_millis(rand::rng().random_range(0..=millis))
+    }
+
+    /// A 4xx: the server's `{code, message}`, made into what the admin should do.
+    async fn refusal(&self, response: reqwest::Response) -> ClientError {
+        let status = response.status();
+        let body = response.json::<ErrorResponse>().await.ok();
+        let (code, message) = match body {
+            Some(ErrorResponse { code, message }) => (code, message),
+            None => (
+                status.as_u16().to_string(),
+                format!("the server at {} answered {status}", self.base),
+            ),
+        };
+        match status {
+            StatusCode::UNAUTHORIZED if self.token.is_some() => ClientError::Server {
+                code: "session_expired".into(),
+                message: "Your session with the company server has ended (expired, signed out, or your account changed). \
+                          Sign in again with `roster login`; your queued changes are kept."
+                    .into(),
+            },
+            _ => ClientError::Server { code, message },
+        }
+    }
+}
+
+fn describe(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        "the request timed out".to_owned()
+    } else if err.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        // reqwest's message names the URL and the failure, never a header or body.
+        err.to_string()
+    }
+}

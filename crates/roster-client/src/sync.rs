@@ -1,0 +1,304 @@
+//! Sync with the company server: sign in and first sync (a workspace made from the
+//! server's snapshot), then push the outbox and pull the change log, and the conflicts left
+//! for the admin. The rules of what each step writes live in `roster_store`'s sync module;
+//! this one talks to the server and keeps the order: push, then pull.
+
+use std::path::Path;
+
+use roster_core::{Actor, DeviceId, Envelope, OpId};
+use roster_store::{
+    Conflict, Outcome, Passphrase, PulledChange, ServerAnswer, SyncState, SystemActor, Workspace,
+};
+use roster_wire::{AuditEntryView, MAX_PUSH, OpOutcome};
+use uuid::Uuid;
+
+use crate::error::{ClientError, bad_input};
+use crate::remote::{Remote, RetryPolicy};
+use crate::session::{META_ACTOR, META_DEVICE, Session, now};
+
+/// Ops per push; the server takes up to `roster_wire::MAX_PUSH`.
+pub const PUSH_BATCH: usize = 500;
+/// Changes per pull page.
+pub const PULL_PAGE: u32 = 2000;
+
+/// How to sign in and where to make the workspace.
+#[derive(Debug, Clone)]
+pub struct LoginOptions {
+    pub server: String,
+    pub email: String,
+    /// Keep the workspace key in the OS keychain too.
+    pub remember: bool,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Ops pushed, and what became of them.
+    pub pushed: u32,
+    pub applied: u32,
+    pub unchanged: u32,
+    pub rejected: u32,
+    /// Changes pulled from the server (ops of any device).
+    pub pulled: u32,
+    /// New conflicts, from rejections and from pulled changes.
+    pub conflicts: u32,
+    /// Whether the account's rights changed, so the whole company was downloaded again.
+    pub resnapshot: bool,
+    /// The change-log sequence number the workspace now holds.
+    pub cursor: i64,
+}
+
+fn audit_rows(audit: &[AuditEntryView]) -> Result<Vec<(i64, String)>, ClientError> {
+    audit
+        .iter()
+        .map(|entry| {
+            serde_json::to_string(entry)
+                .map(|json| (entry.seq, json))
+                .map_err(|err| bad_input(format!("an audit entry from the server: {err}")))
+        })
+        .collect()
+}
+
+impl Session {
+    /// Signs in to the company server, downloads everything the account may see into a new
+    /// workspace at `dir` encrypted under `passphrase`, and keeps the session token in the
+    /// OS keychain (never in the workspace).
+    pub async fn login(
+        dir: &Path,
+        passphrase: &Passphrase,
+        options: &LoginOptions,
+        password: &str,
+    ) -> Result<Self, ClientError> {
+        if Workspace::exists(dir) {
+            return Err(roster_store::StoreError::AlreadyExists {
+                path: dir.to_owned(),
+            }
+            .into());
+        }
+        let mut remote = Remote::new(&options.server, RetryPolicy::default())?;
+        remote.sign_in(&options.email, password).await?;
+        let mut session = Self::connect(dir, passphrase, &remote, &options.email).await?;
+        let token = remote
+            .token()
+            .ok_or_else(|| bad_input("the server granted no session"))?;
+        let kept = roster_store::keep_session_token(session.workspace().id(), token)
+            .map_err(ClientError::from)
+            .and_then(|()| {
+                if options.remember {
+                    session.remember()
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(err) = kept {
+            // Without the token the workspace could never sync: do not leave it half made.
+            session.into_workspace().discard()?;
+            return Err(err);
+        }
+        session.sync(&remote).await?;
+        Ok(session)
+    }
+
+    /// Makes a workspace at `dir` from the snapshot of a signed-in `remote`, bound to it and
+    /// to the account `email`. The session token stays with the caller.
+    pub async fn connect(
+        dir: &Path,
+        passphrase: &Passphrase,
+        remote: &Remote,
+        email: &str,
+    ) -> Result<Self, ClientError> {
+        roster_core::password::check(passphrase.expose(), &[email])?;
+        let first = remote.snapshot().await?;
+        let account = first.account.to_string();
+        let device = DeviceId::from_uuid(Uuid::now_v7());
+        let at = now();
+        let mut workspace = Workspace::create(
+            dir,
+            &Uuid::now_v7().to_string(),
+            passphrase,
+            &first.snapshot,
+            &[(META_ACTOR, &account), (META_DEVICE, &device.to_string())],
+            &SystemActor {
+                label: email.to_owned(),
+                device: device.to_string(),
+            },
+            at,
+        )?;
+        let bound = workspace.bind(
+            remote.url(),
+            email,
+            first.seq,
+            &audit_rows(&first.audit)?,
+            at,
+        );
+        if let Err(err) = bound {
+            workspace.discard()?;
+            return Err(err.into());
+        }
+        Self::from_workspace(workspace)
+    }
+
+    /// The company server this workspace syncs with, signed in with the token kept in the
+    /// OS keychain.
+    pub fn remote(&self, retry: RetryPolicy) -> Result<Remote, ClientError> {
+        let state = self.sync_state()?;
+        let server = state.server.ok_or(ClientError::NotConnected)?;
+        let token = roster_store::session_token(self.workspace().id())?.ok_or_else(|| {
+            ClientError::Server {
+                code: "session_expired".into(),
+                message: "No session with the company server is kept on this device. Sign in again with `roster login`; your queued changes are kept."
+                    .into(),
+            }
+        })?;
+        Ok(Remote::new(&server, retry)?.with_token(token))
+    }
+
+    pub fn sync_state(&self) -> Result<SyncState, ClientError> {
+        Ok(self.workspace().sync_state()?)
+    }
+
+    /// Pushes every queued op, then pulls every change after the cursor. If the server
+    /// cannot be reached the error says so and every change stays queued.
+    pub async fn sync(&mut self, remote: &Remote) -> Result<SyncReport, ClientError> {
+        let mut report = self.push(remote).await?;
+        self.pull(remote, &mut report).await?;
+        report.cursor = self.sync_state()?.cursor;
+        Ok(report)
+    }
+
+    async fn push(&mut self, remote: &Remote) -> Result<SyncReport, ClientError> {
+        let mut report = SyncReport::default();
+        loop {
+            let batch = self
+                .workspace()
+                .outbox(u32::try_from(PUSH_BATCH.min(MAX_PUSH)).unwrap_or(500))?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            let response = remote.push(&batch).await?;
+            let answers = answers_for(&batch, response.results)?;
+            for (_, answer) in &answers {
+                match answer {
+                    ServerAnswer::Applied { .. } => report.applied += 1,
+                    ServerAnswer::Unchanged => report.unchanged += 1,
+                    ServerAnswer::Rejected { .. } => report.rejected += 1,
+                }
+            }
+            report.pushed += u32::try_from(batch.len()).unwrap_or(u32::MAX);
+            let label = self.actor_label().to_owned();
+            report.conflicts += self
+                .workspace_mut()
+                .record_answers(&answers, &label, now())?;
+        }
+    }
+
+    async fn pull(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<(), ClientError> {
+        loop {
+            let state = self.sync_state()?;
+            let page = remote
+                .changes(state.cursor, state.audit_cursor, PULL_PAGE)
+                .await?;
+            let label = self.actor_label().to_owned();
+            if page.resnapshot {
+                let fresh = remote.snapshot().await?;
+                report.resnapshot = true;
+                report.conflicts += self.workspace_mut().replace_with_snapshot(
+                    &fresh.snapshot,
+                    fresh.seq,
+                    &audit_rows(&fresh.audit)?,
+                    &label,
+                    now(),
+                )?;
+                continue;
+            }
+            let changes: Vec<PulledChange> = page
+                .changes
+                .into_iter()
+                .map(|logged| PulledChange {
+                    seq: logged.seq,
+                    op: OpId::from_uuid(logged.op_id),
+                    changes: logged.changes,
+                })
+                .collect();
+            report.pulled += u32::try_from(changes.len()).unwrap_or(u32::MAX);
+            report.conflicts += self.workspace_mut().apply_pull(
+                &changes,
+                page.next,
+                &audit_rows(&page.audit)?,
+                &label,
+                now(),
+            )?;
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The ops that did not land, with the reason.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, ClientError> {
+        Ok(self.workspace().conflicts()?)
+    }
+
+    /// Makes a conflict's op again against the state as it is now, as a new op queued for
+    /// the next sync; the admin has seen what changed, so it expects nothing. A refusal
+    /// leaves the conflict in place.
+    pub fn retry_conflict(&mut self, id: i64) -> Result<Outcome, ClientError> {
+        let conflict = self
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(roster_store::StoreError::NoConflict { id })?;
+        let envelope = Envelope {
+            id: OpId::from_uuid(Uuid::now_v7()),
+            actor: Actor::Member { id: self.actor() },
+            device: self.device(),
+            at: now(),
+            op: conflict.envelope.op,
+            expects: Vec::new(),
+        };
+        let label = self.actor_label().to_owned();
+        Ok(self.workspace_mut().retry_conflict(id, &envelope, &label)?)
+    }
+
+    /// Drops a conflict for good.
+    pub fn discard_conflict(&mut self, id: i64) -> Result<Conflict, ClientError> {
+        let label = self.actor_label().to_owned();
+        Ok(self.workspace_mut().discard_conflict(id, &label, now())?)
+    }
+
+    /// Signs out of the company server on this device: the token leaves the keychain.
+    pub fn forget_session(&self) -> Result<(), ClientError> {
+        Ok(roster_store::forget_session_token(self.workspace().id())?)
+    }
+}
+
+/// Pairs the server's results with the ops pushed, refusing an answer that does not match
+/// the batch (then nothing is recorded and the ops stay queued).
+fn answers_for(
+    batch: &[Envelope],
+    results: Vec<roster_wire::OpResult>,
+) -> Result<Vec<(OpId, ServerAnswer)>, ClientError> {
+    if results.len() != batch.len()
+        || batch
+            .iter()
+            .zip(&results)
+            .any(|(op, result)| *op.id.as_uuid() != result.id)
+    {
+        return Err(ClientError::Server {
+            code: "bad_response".into(),
+            message: "the server's answer to a push does not match the ops sent; nothing was recorded and the ops stay queued".into(),
+        });
+    }
+    Ok(batch
+        .iter()
+        .zip(results)
+        .map(|(op, result)| {
+            let answer = match result.outcome {
+                OpOutcome::Applied { seq } => ServerAnswer::Applied { seq },
+                OpOutcome::Unchanged => ServerAnswer::Unchanged,
+                OpOutcome::Rejected { code, message } => ServerAnswer::Rejected { code, message },
+            };
+            (op.id, answer)
+        })
+        .collect())
+}
