@@ -14,6 +14,7 @@ mod migrate;
 mod outbox;
 mod rows;
 mod secret;
+mod snapshot;
 mod state;
 mod sync;
 mod workspace;

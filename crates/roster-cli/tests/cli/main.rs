@@ -7,3 +7,4 @@ mod encryption;
 mod fixture;
 mod keychain;
 mod rules;
+mod sync;
