@@ -2,4 +2,5 @@
 //! network cut, answers lost, and both sides killed mid-sync.
 
 mod harness;
+mod model;
 mod scenarios;
