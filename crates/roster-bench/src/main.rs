@@ -4,9 +4,12 @@
 //!   against raw SQL on the same file.
 //! - `roster-bench server [--members N] [--clients C] [--seconds S]`: a company server
 //!   seeded with N members under C concurrent HTTP clients mixing reads and writes.
+//! - `roster-bench sync [--members N]`: first sync, a change's round trip and push
+//!   throughput between a server and a device over loopback.
 
 mod server;
 mod stats;
+mod sync;
 mod workspace;
 
 use clap::{Parser, Subcommand};
@@ -24,12 +27,15 @@ struct Cli {
 enum Mode {
     /// Load a company server with concurrent clients
     Server(server::Args),
+    /// First sync, one change's round trip, and push throughput over loopback
+    Sync(sync::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.mode {
         Some(Mode::Server(args)) => server::run(args),
+        Some(Mode::Sync(args)) => sync::run(args),
         None => workspace::run(cli.workspace),
     }
 }

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 use crate::stats::percentile_ms;
 
-const ADMIN: &str = "admin@northwind.example";
-const PASSWORD: &str = "Bench-Server-Passphrase-2026!";
+pub(crate) const ADMIN: &str = "admin@northwind.example";
+pub(crate) const PASSWORD: &str = "Bench-Server-Passphrase-2026!";
 
 /// Searches as people type them: three to five letters of first names, surnames, e-mails.
 const SEARCHES: &[&str] = &[
@@ -74,7 +74,7 @@ fn now() -> Timestamp {
 }
 
 /// Seeds the server's database with the demo company.
-fn seed(dir: &std::path::Path, members: u32) -> Result<SqliteStorage> {
+pub(crate) fn seed(dir: &std::path::Path, members: u32) -> Result<SqliteStorage> {
     let admin = Member::first_company_admin(
         MemberId::from_uuid(uuid::Uuid::now_v7()),
         Email::parse(ADMIN).map_err(|r| anyhow::anyhow!(r))?,

@@ -14,6 +14,11 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../migrations/0003_sync.sql")),
 ];
 
+/// The schema's SQL, in order: for baselines that build the same kind of file by hand.
+pub fn schema_sql() -> impl Iterator<Item = &'static str> {
+    MIGRATIONS.iter().map(|(_, sql)| *sql)
+}
+
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 

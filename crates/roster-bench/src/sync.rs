@@ -1,0 +1,257 @@
+//! `roster-bench sync`: sync between a company server and a device over loopback.
+//!
+//! - First sync of an N-member company (snapshot download and the encrypted workspace
+//!   made from it; the sign-in and the passphrase's Argon2id are reported apart), against
+//!   a raw bulk insert of the same member and permission rows into the same kind of file
+//!   (SQLCipher, same schema) measured in the same run.
+//! - One change's round trip (push, then pull) through a counting TCP proxy: latency and
+//!   bytes on the wire, both ways, headers included.
+//! - Push throughput: ops queued offline, pushed in batches.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use roster_client::{Passphrase, Remote, RetryPolicy, Session};
+use roster_core::Snapshot;
+use roster_server::app::Config;
+use roster_server::server;
+use roster_server::storage::Db;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::server::{ADMIN, PASSWORD, seed};
+use crate::stats::percentile_ms;
+
+const PASSPHRASE: &str = "Bench-Device-Passphrase-2026!";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Members the server is seeded with
+    #[arg(long, default_value_t = 100_000)]
+    members: u32,
+    /// Round trips to time
+    #[arg(long, default_value_t = 200)]
+    round_trips: usize,
+    /// Ops to push
+    #[arg(long, default_value_t = 5_000)]
+    ops: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    members: u32,
+    snapshot_rows: usize,
+    first_sync_s: f64,
+    sign_in_s: f64,
+    raw_insert_s: f64,
+    first_sync_vs_raw: f64,
+    round_trip_p50_ms: f64,
+    round_trip_p99_ms: f64,
+    round_trip_bytes: u64,
+    push_ops: u32,
+    push_ops_per_s: f64,
+}
+
+/// Bytes through the proxy, both ways.
+#[derive(Default)]
+struct Wire(AtomicU64);
+
+async fn proxy(target: std::net::SocketAddr, wire: Arc<Wire>) -> Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let wire = Arc::clone(&wire);
+            tokio::spawn(async move {
+                if let Ok(server) = TcpStream::connect(target).await {
+                    relay(client, server, wire).await;
+                }
+            });
+        }
+    });
+    Ok(url)
+}
+
+async fn relay(mut a: TcpStream, mut b: TcpStream, wire: Arc<Wire>) {
+    let (mut ab, mut ba) = ([0u8; 65536], [0u8; 65536]);
+    loop {
+        let (n, to_b) = tokio::select! {
+            r = a.read(&mut ab) => (r, true),
+            r = b.read(&mut ba) => (r, false),
+        };
+        let Ok(n) = n else { return };
+        if n == 0 {
+            return;
+        }
+        wire.0.fetch_add(n as u64, Ordering::Relaxed);
+        let written = if to_b {
+            b.write_all(&ab[..n]).await
+        } else {
+            a.write_all(&ba[..n]).await
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+/// The same member and permission rows, inserted by hand into a new SQLCipher file with
+/// the workspace's schema, in one transaction.
+fn raw_insert(dir: &std::path::Path, snapshot: &Snapshot) -> Result<Duration> {
+    let start = Instant::now();
+    let conn = rusqlite::Connection::open(dir.join("raw.db"))?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "ab".repeat(32)))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    for sql in roster_store::schema_sql() {
+        conn.execute_batch(sql)?;
+    }
+    // The baseline inserts only the bulk rows, so their parents are not there to check.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut member = tx.prepare(
+            "INSERT INTO members (id, email, email_key, name, name_key, kind, status, company_admin, administrator, phone, security_contact, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        for m in &snapshot.members {
+            member.execute(rusqlite::params![
+                m.id.to_string(),
+                m.email.as_str(),
+                m.email.key(),
+                m.name.as_str(),
+                m.name.key(),
+                m.kind.as_str(),
+                m.status.as_str(),
+                m.company_admin,
+                m.administrator,
+                m.phone.as_ref().map(|p| p.as_str().to_owned()),
+                m.security_contact,
+                m.created_at.unix_millis()
+            ])?;
+        }
+        let mut permission = tx.prepare(
+            "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
+             SELECT ?1, ?2, ?3, m.status, m.name_key FROM members m WHERE m.id = ?1",
+        )?;
+        for p in &snapshot.permissions {
+            permission.execute(rusqlite::params![
+                p.member.to_string(),
+                p.infra.to_string(),
+                p.level.as_str()
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(start.elapsed())
+}
+
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+pub fn run(args: Args) -> Result<()> {
+    let temp = tempfile::tempdir()?;
+    let started = Instant::now();
+    let storage = seed(&temp.path().join("server"), args.members)?;
+    eprintln!(
+        "seeded a server with {} members in {:.1} s",
+        args.members,
+        started.elapsed().as_secs_f64()
+    );
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(measure(storage, &args, temp.path()))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire\n  push              {:>7.0} ops/s ({} ops)",
+            report.members,
+            report.first_sync_s,
+            report.snapshot_rows,
+            report.sign_in_s,
+            report.raw_insert_s,
+            report.first_sync_vs_raw,
+            report.round_trip_p50_ms,
+            report.round_trip_p99_ms,
+            report.round_trip_bytes,
+            report.push_ops_per_s,
+            report.push_ops
+        );
+    }
+    Ok(())
+}
+
+async fn measure(
+    storage: roster_server::storage::sqlite::SqliteStorage,
+    args: &Args,
+    dir: &std::path::Path,
+) -> Result<Report> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let target = listener.local_addr()?;
+    let base = format!("http://{target}");
+    let config = Config {
+        public_url: base.clone(),
+        session_days: 1,
+    };
+    tokio::spawn(server::serve(listener, Db::new(storage), config, None));
+    let wire = Arc::new(Wire::default());
+    let proxied = proxy(target, Arc::clone(&wire)).await?;
+    let passphrase = Passphrase::new(PASSPHRASE.to_owned());
+
+    let started = Instant::now();
+    let mut remote = Remote::new(&proxied, RetryPolicy::default())?;
+    remote.sign_in(ADMIN, PASSWORD).await?;
+    let sign_in = started.elapsed();
+    let started = Instant::now();
+    let mut device = Session::connect(&dir.join("device"), &passphrase, &remote, ADMIN)
+        .await
+        .context("first sync")?;
+    let first_sync = started.elapsed();
+    let snapshot = device.workspace().snapshot()?;
+    let rows = snapshot.members.len() + snapshot.permissions.len();
+    let raw = raw_insert(dir, &snapshot)?;
+
+    // One change, pushed and pulled back, as an admin's edit is.
+    let member = snapshot
+        .members
+        .iter()
+        .find(|m| m.email.as_str() != ADMIN)
+        .context("a member to edit")?
+        .email
+        .to_string();
+    let mut trips = Vec::with_capacity(args.round_trips);
+    let mut bytes = 0;
+    for i in 0..args.round_trips {
+        device.rename_member(&member, &format!("Renamed {i}"))?;
+        let before = wire.0.load(Ordering::Relaxed);
+        let started = Instant::now();
+        device.sync(&remote).await?;
+        trips.push(started.elapsed());
+        bytes = wire.0.load(Ordering::Relaxed) - before;
+    }
+
+    for i in 0..args.ops {
+        device.rename_member(&member, &format!("Pushed {i}"))?;
+    }
+    let started = Instant::now();
+    let pushed = device.sync(&remote).await?;
+    let push = started.elapsed();
+    anyhow::ensure!(pushed.applied == args.ops, "every op applied: {pushed:?}");
+
+    Ok(Report {
+        members: args.members,
+        snapshot_rows: rows,
+        first_sync_s: first_sync.as_secs_f64(),
+        sign_in_s: sign_in.as_secs_f64(),
+        raw_insert_s: raw.as_secs_f64(),
+        first_sync_vs_raw: first_sync.as_secs_f64() / raw.as_secs_f64(),
+        round_trip_p50_ms: percentile_ms(&mut trips, 0.5),
+        round_trip_p99_ms: percentile_ms(&mut trips, 0.99),
+        round_trip_bytes: bytes,
+        push_ops: args.ops,
+        push_ops_per_s: f64::from(args.ops) / push.as_secs_f64(),
+    })
+}
