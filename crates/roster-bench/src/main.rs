@@ -33,6 +33,8 @@ enum Mode {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // reqwest is built without a TLS provider of its own (see roster-client): use ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match cli.mode {
         Some(Mode::Server(args)) => server::run(args),
         Some(Mode::Sync(args)) => sync::run(args),

@@ -173,9 +173,7 @@ impl Remote {
                     match response.json::<T>().await {
                         Ok(value) => return Ok(value),
                         // Cut mid-body: as good as no answer.
-                        Err(err) if err.is_body() || err.is_decode() && err.is_timeout() => {
-                            err.to_string()
-                        }
+                        Err(err) if err.is_body() || err.is_timeout() => err.to_string(),
                         Err(err) => {
                             return Err(ClientError::Server {
                                 code: "bad_response".into(),

@@ -128,7 +128,6 @@ fn put_back(tx: &Connection, label: &str, at: Timestamp) -> Result<u32, StoreErr
     Ok(conflicts)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn add_conflict(
     tx: &Connection,
     queued: &Queued,

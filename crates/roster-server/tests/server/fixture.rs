@@ -120,6 +120,9 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Self {
+        // reqwest takes its TLS provider from the process (roster-client builds it without
+        // one); ring is the one the workspace builds.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let data = tempfile::tempdir().expect("data folder");
         let status = Command::new(env!("CARGO_BIN_EXE_roster-server"))
             .args(["init", "--data"])

@@ -102,10 +102,14 @@ fn a_committed_op_writes_its_change_one_audit_entry_and_one_outbox_entry() {
         entry.changes, changes,
         "the entry keeps each record before and after"
     );
+    let queued = roster_core::Envelope {
+        expects: roster_core::expectations(&changes),
+        ..grant
+    };
     assert_eq!(
         fixture.workspace.outbox(10).expect("the outbox reads"),
-        vec![grant],
-        "exactly the committed op waits to be pushed"
+        vec![queued],
+        "exactly the committed op waits to be pushed, with what it expected to find"
     );
 
     let fixture = fixture.reopen();

@@ -122,6 +122,8 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Initialises Acme with its Company Admin and starts serving.
     pub fn start() -> Self {
+        // reqwest is built without a TLS provider of its own (see roster-client): use ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let data = tempfile::tempdir().expect("data folder");
         let status = Command::new(server_binary())
             .args(["init", "--data"])
