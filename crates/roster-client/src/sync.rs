@@ -243,11 +243,7 @@ impl Session {
     /// the next sync; the admin has seen what changed, so it expects nothing. A refusal
     /// leaves the conflict in place.
     pub fn retry_conflict(&mut self, id: i64) -> Result<Outcome, ClientError> {
-        let conflict = self
-            .conflicts()?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(roster_store::StoreError::NoConflict { id })?;
+        let conflict = self.workspace().conflict(id)?;
         let envelope = Envelope {
             id: OpId::from_uuid(Uuid::now_v7()),
             actor: Actor::Member { id: self.actor() },

@@ -384,10 +384,25 @@ impl Workspace {
 
     /// The ops that did not land, oldest first.
     pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, envelope, summary, code, message, origin, found_at FROM conflicts ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |row| {
+        self.read_conflicts("", [])
+    }
+
+    /// One conflict by its id.
+    pub fn conflict(&self, id: i64) -> Result<Conflict, StoreError> {
+        self.read_conflicts("WHERE id = ?1", [id])?
+            .pop()
+            .ok_or(StoreError::NoConflict { id })
+    }
+
+    fn read_conflicts(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Conflict>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT id, envelope, summary, code, message, origin, found_at FROM conflicts {filter} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params, |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, String>(1)?,
@@ -420,13 +435,6 @@ impl Workspace {
             .prepare_cached("SELECT count(*) FROM conflicts")?
             .query_row([], |row| row.get(0))?;
         Ok(u64::try_from(count).unwrap_or(0))
-    }
-
-    fn conflict(&self, id: i64) -> Result<Conflict, StoreError> {
-        self.conflicts()?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or(StoreError::NoConflict { id })
     }
 
     /// Drops a conflict for good; the audit trail records that the admin discarded it.

@@ -119,7 +119,18 @@ pub async fn push(
             body.ops.len()
         )));
     }
-    let company = company_name(&state).await?;
+    // Only invitations need the company's name (for their mail).
+    let mails_invitations = body.ops.iter().any(|envelope| {
+        matches!(
+            envelope.op,
+            Op::InviteMember { .. } | Op::ResendInvitation { .. }
+        )
+    });
+    let company = if mails_invitations {
+        company_name(&state).await?
+    } else {
+        String::new()
+    };
     let received = now();
     let mut ops = Vec::with_capacity(body.ops.len());
     let mut early: Vec<Option<OpOutcome>> = Vec::with_capacity(body.ops.len());

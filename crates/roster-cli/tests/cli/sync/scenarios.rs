@@ -9,7 +9,7 @@ use super::harness::{
 };
 
 /// Acme with a subscription, infrastructures X and Y, and the admin's device.
-fn company(server: &ServerProcess, url: &str) -> Device {
+fn company(url: &str) -> Device {
     let mut admin = Device::sign_in(url, ADMIN, PASSWORD);
     admin
         .session
@@ -22,7 +22,6 @@ fn company(server: &ServerProcess, url: &str) -> Device {
             .expect("infrastructure");
     }
     admin.settle();
-    let _ = server;
     admin
 }
 
@@ -51,7 +50,7 @@ fn name_of(device: &Device, email: &str) -> String {
 fn two_admins_edit_different_members_offline_and_both_end_identical_to_the_server() {
     let server = ServerProcess::start();
     let (pa, pb) = (Proxy::to(server.addr), Proxy::to(server.addr));
-    let mut a = company(&server, &pa.url());
+    let mut a = company(&pa.url());
     server.member(&mut a, "cleo@acme.example", &[], true);
     for email in ["mia@acme.example", "noah@acme.example"] {
         server.member(&mut a, email, &[("X", Level::Member)], false);
@@ -100,7 +99,7 @@ fn two_admins_edit_different_members_offline_and_both_end_identical_to_the_serve
 #[test]
 fn both_edit_the_same_member_offline_the_server_order_decides_and_the_loser_sees_the_field() {
     let server = ServerProcess::start();
-    let mut a = company(&server, &server.url());
+    let mut a = company(&server.url());
     server.member(&mut a, "cleo@acme.example", &[], true);
     server.member(&mut a, "mia@acme.example", &[("X", Level::Member)], false);
     let mut b = Device::sign_in(&server.url(), "cleo@acme.example", MEMBER_PASSWORD);
@@ -158,7 +157,7 @@ fn both_edit_the_same_member_offline_the_server_order_decides_and_the_loser_sees
 #[test]
 fn an_infra_admin_demoted_while_offline_sees_each_queued_grant_come_back_forbidden() {
     let server = ServerProcess::start();
-    let mut a = company(&server, &server.url());
+    let mut a = company(&server.url());
     server.member(
         &mut a,
         "ian@acme.example",
@@ -203,7 +202,7 @@ fn an_infra_admin_demoted_while_offline_sees_each_queued_grant_come_back_forbidd
 #[test]
 fn two_offline_company_admins_demoting_each_other_leave_one_company_admin() {
     let server = ServerProcess::start();
-    let mut a = company(&server, &server.url());
+    let mut a = company(&server.url());
     server.member(&mut a, "cleo@acme.example", &[], true);
     let mut b = Device::sign_in(&server.url(), "cleo@acme.example", MEMBER_PASSWORD);
 
@@ -237,7 +236,7 @@ fn two_offline_company_admins_demoting_each_other_leave_one_company_admin() {
 fn a_batch_applied_whose_answer_is_lost_is_applied_once_when_retried() {
     let server = ServerProcess::start();
     let proxy = Proxy::to(server.addr);
-    let mut a = company(&server, &proxy.url());
+    let mut a = company(&proxy.url());
     server.member(&mut a, "mia@acme.example", &[], false);
     let head = a.sync().expect("sync").cursor;
     for i in 0..3 {
@@ -274,7 +273,7 @@ fn a_batch_applied_whose_answer_is_lost_is_applied_once_when_retried() {
 #[test]
 fn the_server_killed_mid_push_and_mid_pull_resumes_and_everyone_converges() {
     let mut server = ServerProcess::start();
-    let mut a = company(&server, &server.url());
+    let mut a = company(&server.url());
     server.member(&mut a, "mia@acme.example", &[], false);
     let mut b = Device::sign_in(&server.url(), ADMIN, PASSWORD);
     for i in 0..1200 {
