@@ -32,6 +32,14 @@ pub enum ClientError {
     )]
     NotConnected,
 
+    /// The window asked for something that needs an unlocked workspace.
+    #[error("the workspace is locked; unlock it to go on")]
+    NotUnlocked,
+
+    /// A background task stopped before it finished; nothing it was writing was kept.
+    #[error("an operation stopped unexpectedly ({0}); nothing was changed, try again")]
+    Interrupted(String),
+
     #[error("could not write the export to {path}: {source}")]
     Export {
         path: String,
@@ -75,6 +83,8 @@ impl ClientError {
             Self::Offline { .. } => "offline",
             Self::Server { code, .. } => code,
             Self::NotConnected => "not_connected",
+            Self::NotUnlocked => "locked",
+            Self::Interrupted(_) => "interrupted",
             Self::Store(_) | Self::Export { .. } => "io_error",
         }
     }
@@ -90,7 +100,7 @@ impl ClientError {
                 | RefusalCode::NotFound => ErrorClass::BadInput,
                 _ => ErrorClass::Refused,
             },
-            Self::Locked(_) => ErrorClass::Locked,
+            Self::Locked(_) | Self::NotUnlocked => ErrorClass::Locked,
             Self::Store(StoreError::NoWorkspace { .. } | StoreError::AlreadyExists { .. }) => {
                 ErrorClass::BadInput
             }
@@ -100,7 +110,9 @@ impl ClientError {
                 ErrorClass::Locked
             }
             Self::Server { code, .. } if code == "forbidden" => ErrorClass::Refused,
-            Self::Store(_) | Self::Export { .. } | Self::Server { .. } => ErrorClass::Other,
+            Self::Store(_) | Self::Export { .. } | Self::Server { .. } | Self::Interrupted(_) => {
+                ErrorClass::Other
+            }
         }
     }
 }

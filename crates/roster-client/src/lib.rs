@@ -8,6 +8,7 @@
 
 mod changes;
 mod demo;
+pub mod desktop;
 mod error;
 mod import;
 mod queries;
@@ -24,7 +25,7 @@ pub use queries::{ExportFormat, Health, Status};
 pub use remote::{Remote, RetryPolicy};
 pub use roster_store::{
     AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage,
-    MemberQuery, Outcome, Passphrase, PermissionListing, Unlock,
+    MemberQuery, Outcome, Passphrase, PermissionListing, SupportContactListing, Unlock,
 };
 pub use roster_store::{Conflict, SyncState};
 pub use session::{CreateOptions, Session};

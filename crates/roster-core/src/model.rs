@@ -76,6 +76,27 @@ impl Edition {
     }
 }
 
+impl Infrastructure {
+    /// Rule 3 for an IT user invited onto this infrastructure under a subscription of
+    /// `edition`: why a Development permission cannot be granted here, or `None` when it
+    /// can. Front ends show the reason next to the infrastructure they do not offer.
+    pub fn why_no_development(&self, edition: Edition) -> Option<String> {
+        if !self.hosting.allows_development() {
+            Some(format!(
+                "“{}” is {}; Development permission needs a cloud or hybrid infrastructure",
+                self.name, self.hosting
+            ))
+        } else if !edition.allows_development() {
+            Some(format!(
+                "“{}” is under a sentry subscription, which never allows Development permission",
+                self.name
+            ))
+        } else {
+            None
+        }
+    }
+}
+
 /// The company: one per server and per workspace.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Company {

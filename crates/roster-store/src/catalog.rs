@@ -19,6 +19,16 @@ pub struct InfraListing {
     pub admins: Vec<String>,
     pub members: u64,
     pub environments: Vec<Environment>,
+    /// Why an IT user cannot get a Development permission here (rule 3), or `None`.
+    pub no_development: Option<String>,
+}
+
+/// A support contact and how many cases they are on.
+#[derive(Debug, Clone, Serialize)]
+pub struct SupportContactListing {
+    pub email: String,
+    pub name: Option<String>,
+    pub cases: u64,
 }
 
 pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, StoreError> {
@@ -52,6 +62,7 @@ pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, St
             .query_map([infra.id.to_string()], rows::environment)?
             .collect::<Result<_, _>>()?;
         listings.push(InfraListing {
+            no_development: infra.why_no_development(edition),
             infra,
             subscription_name,
             edition,
@@ -61,6 +72,23 @@ pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, St
         });
     }
     Ok(listings)
+}
+
+pub(crate) fn support_contacts(
+    conn: &Connection,
+) -> Result<Vec<SupportContactListing>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT s.email, s.name, (SELECT count(*) FROM case_contacts c WHERE c.email_key = s.email_key)
+         FROM support_contacts s ORDER BY s.email_key",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok(SupportContactListing {
+            email: row.get(0)?,
+            name: row.get(1)?,
+            cases: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(crate) fn subscriptions(conn: &Connection) -> Result<Vec<Subscription>, StoreError> {

@@ -21,7 +21,7 @@ mod workspace;
 mod write;
 
 pub use audit::{AuditEntry, AuditQuery, ChainReport};
-pub use catalog::InfraListing;
+pub use catalog::{InfraListing, SupportContactListing};
 pub use error::StoreError;
 pub use keychain::{forget_session_token, keep_session_token, session_token};
 pub use members::{
@@ -59,6 +59,10 @@ impl Workspace {
 
     pub fn infrastructures(&self) -> Result<Vec<InfraListing>, StoreError> {
         catalog::infrastructures(self.conn())
+    }
+
+    pub fn support_contacts(&self) -> Result<Vec<SupportContactListing>, StoreError> {
+        catalog::support_contacts(self.conn())
     }
 
     pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {

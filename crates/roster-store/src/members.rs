@@ -449,6 +449,8 @@ pub struct MemberCounts {
     pub deactivated: u64,
     pub company_admins: u64,
     pub security_contacts: u64,
+    /// People on support cases; not members.
+    pub support_contacts: u64,
 }
 
 pub(crate) fn counts(conn: &Connection) -> Result<MemberCounts, StoreError> {
@@ -469,6 +471,10 @@ pub(crate) fn counts(conn: &Connection) -> Result<MemberCounts, StoreError> {
         .prepare_cached("SELECT count(*) FROM members WHERE security_contact = 1")?
         .query_row([], |row| row.get(0))?;
     counts.security_contacts = u64::try_from(security).unwrap_or(0);
+    let support: i64 = conn
+        .prepare_cached("SELECT count(*) FROM support_contacts")?
+        .query_row([], |row| row.get(0))?;
+    counts.support_contacts = u64::try_from(support).unwrap_or(0);
     Ok(counts)
 }
 

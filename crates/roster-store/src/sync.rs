@@ -53,7 +53,7 @@ pub struct SyncState {
 }
 
 /// An op that did not land, kept for the admin to retry or discard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Conflict {
     pub id: i64,
     pub envelope: Envelope,

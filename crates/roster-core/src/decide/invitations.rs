@@ -70,21 +70,10 @@ impl<S: State> Ctx<'_, S> {
     ) -> Result<(), Rejection<S::Error>> {
         let infrastructure = self.infrastructure(infra)?;
         let edition = self.subscription(infrastructure.subscription)?.edition;
-        let why = if kind != MemberKind::ItUser {
-            Some("Development permission is a developer account, for IT users only".to_owned())
-        } else if !infrastructure.hosting.allows_development() {
-            Some(format!(
-                "{} is {}; Development permission needs a cloud or hybrid infrastructure",
-                quoted(&infrastructure.name),
-                infrastructure.hosting
-            ))
-        } else if !edition.allows_development() {
-            Some(format!(
-                "{} is under a sentry subscription, which never allows Development permission",
-                quoted(&infrastructure.name)
-            ))
+        let why = if kind == MemberKind::ItUser {
+            infrastructure.why_no_development(edition)
         } else {
-            None
+            Some("Development permission is a developer account, for IT users only".to_owned())
         };
         match why {
             None => Ok(()),

@@ -1,0 +1,86 @@
+//! Roster's desktop app: the Tauri v2 shell over `roster_client::desktop`. It opens the
+//! window on `ui/`, hands each command to one service, and runs two background duties:
+//! the idle lock and the periodic sync.
+
+mod commands;
+mod error;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use roster_client::desktop::Desktop;
+use tauri::Manager;
+
+/// How often the app syncs in the background while unlocked and bound to a server.
+const SYNC_EVERY: Duration = Duration::from_secs(30);
+/// How often the idle lock looks at the clock.
+const IDLE_CHECK_EVERY: Duration = Duration::from_secs(10);
+
+/// Where the workspaces live: `ROSTER_HOME`, or the platform's data folder (the same one
+/// the `roster` CLI uses, so the demo it makes opens here too).
+fn home() -> PathBuf {
+    std::env::var_os("ROSTER_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("roster")))
+        .unwrap_or_else(|| PathBuf::from("roster"))
+}
+
+/// Builds and runs the app until its window closes.
+pub fn run() -> Result<(), tauri::Error> {
+    // reqwest is built without a TLS provider of its own; ring is the one we ship.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    tauri::Builder::default()
+        .manage(Desktop::new(home()))
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(background(handle));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::overview,
+            commands::heartbeat,
+            commands::touch,
+            commands::open_demo,
+            commands::create_workspace,
+            commands::connect_server,
+            commands::unlock,
+            commands::lock,
+            commands::save_settings,
+            commands::status,
+            commands::members,
+            commands::member,
+            commands::infrastructures,
+            commands::subscriptions,
+            commands::apps,
+            commands::support_contacts,
+            commands::audit,
+            commands::verify_audit,
+            commands::apply,
+            commands::apply_bulk,
+            commands::conflicts,
+            commands::retry_conflict,
+            commands::discard_conflict,
+            commands::sync_now,
+        ])
+        .run(tauri::generate_context!())
+}
+
+/// The idle lock and the periodic sync. The window learns of both through `heartbeat`.
+async fn background(app: tauri::AppHandle) {
+    let mut idle = tokio::time::interval(IDLE_CHECK_EVERY);
+    let mut sync = tokio::time::interval(SYNC_EVERY);
+    loop {
+        tokio::select! {
+            _ = idle.tick() => {
+                if app.state::<Desktop>().lock_if_idle().await {
+                    tracing::info!("locked after the idle time");
+                }
+            }
+            _ = sync.tick() => {
+                if let Some(Err(err)) = app.state::<Desktop>().sync_in_background().await {
+                    tracing::info!(code = err.code(), "background sync did not finish");
+                }
+            }
+        }
+    }
+}

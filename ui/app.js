@@ -1,0 +1,179 @@
+// The window's shell: shows the gate (first run, unlock) or the workspace, routes between
+// views by the URL hash, keeps the header current and handles global keys.
+
+import { call } from './ipc.js';
+import { $, h, fill, toast, formatAgo } from './dom.js';
+import { showGate } from './views/gate.js';
+import { openConflicts } from './views/conflicts.js';
+import { openSettings } from './views/settings.js';
+import * as team from './views/team.js';
+import * as infras from './views/infras.js';
+import * as apps from './views/apps.js';
+import * as matrix from './views/matrix.js';
+import * as audit from './views/audit.js';
+
+const views = { team, infras, apps, matrix, audit };
+const HEARTBEAT_MS = 2000;
+
+const app = {
+  status: null,
+  unlocked: false,
+  /** Re-reads the status and redraws the header; views call it after a change. */
+  async refresh() {
+    this.status = await call('status');
+    drawHeader();
+  },
+};
+
+async function enter(status) {
+  app.status = status;
+  app.unlocked = true;
+  $('#gate').hidden = true;
+  $('#shell').hidden = false;
+  drawHeader();
+  await route();
+}
+
+async function leave() {
+  app.unlocked = false;
+  app.status = null;
+  for (const open of document.querySelectorAll('dialog')) open.remove();
+  $('#shell').hidden = true;
+  fill($('#view'));
+  await showGate($('#gate'), enter);
+}
+
+async function route() {
+  if (!app.unlocked) return;
+  const name = location.hash.replace('#', '') || 'team';
+  const view = views[name] ?? views.team;
+  for (const link of document.querySelectorAll('#topbar nav a')) {
+    link.toggleAttribute('aria-current', link.dataset.view === name);
+  }
+  try {
+    await view.show($('#view'), app);
+  } catch (err) {
+    handleError(err);
+  }
+}
+
+let lastSync = null;
+
+function drawHeader() {
+  const s = app.status;
+  if (!s) return;
+  $('#company').textContent = s.company;
+  const bar = $('#syncbar');
+  const parts = [];
+  if (s.server) {
+    const online = lastSync?.online;
+    const state = lastSync?.running ? 'syncing' : online === false ? 'offline' : online ? 'online' : 'unknown';
+    const label = { syncing: lastSync.running, offline: 'Offline', online: 'Online', unknown: 'Not synced yet' }[state];
+    parts.push(h('span', { class: `conn ${state}`, title: lastSync?.last_error?.message ?? s.server }, label));
+    parts.push(h('span', { class: 'muted', id: 'last-sync' }, `Last sync ${formatAgo(s.last_sync)}`));
+  } else {
+    parts.push(h('span', { class: 'conn local', title: 'This workspace is not bound to a company server.' }, 'Local workspace'));
+  }
+  parts.push(h('span', { class: 'pill', id: 'pending', title: 'Changes waiting for the server' },
+    `${s.pending_changes} pending`));
+  parts.push(h('button', {
+    id: 'conflicts-badge',
+    class: s.conflicts > 0 ? 'badge alert' : 'badge',
+    'aria-label': `${s.conflicts} conflicts`,
+    onclick: () => openConflicts(app),
+  }, `${s.conflicts} conflicts`));
+  if (s.server) {
+    parts.push(h('button', { id: 'sync-button', onclick: syncNow, disabled: Boolean(lastSync?.running) }, 'Sync now'));
+  }
+  fill(bar, parts);
+}
+
+async function syncNow() {
+  try {
+    const report = await call('sync_now');
+    toast(`Synced: ${report.applied} applied, ${report.pulled} pulled${report.conflicts ? `, ${report.conflicts} new conflicts` : ''}.`);
+  } catch (err) {
+    handleError(err);
+  }
+  await app.refresh().catch(() => {});
+  await route();
+}
+
+/** Shows an error; a locked workspace goes back to the gate. */
+export function handleError(err) {
+  if (err?.code === 'locked') {
+    leave();
+    return;
+  }
+  toast(err?.message ?? String(err), 'error');
+}
+app.handleError = handleError;
+
+async function heartbeat() {
+  if (!app.unlocked) return;
+  try {
+    const beat = await call('heartbeat');
+    if (!beat.unlocked) {
+      toast('The workspace locked after the idle time you set.');
+      await leave();
+      return;
+    }
+    const finished = lastSync?.running && !beat.sync.running;
+    lastSync = beat.sync;
+    if (finished) {
+      await app.refresh();
+      await route();
+    } else {
+      drawHeader();
+    }
+  } catch {
+    // The next beat tries again.
+  }
+}
+
+let lastTouch = 0;
+function noteActivity() {
+  const now = Date.now();
+  if (app.unlocked && now - lastTouch > 20000) {
+    lastTouch = now;
+    call('touch').catch(() => {});
+  }
+}
+
+function onKey(event) {
+  noteActivity();
+  const typing = event.target.closest('input, textarea, select, [contenteditable]');
+  if (event.key === 'Escape' || typing || !app.unlocked || document.querySelector('dialog[open]')) return;
+  if (event.key === '/') {
+    event.preventDefault();
+    if (location.hash && location.hash !== '#team') location.hash = '#team';
+    setTimeout(() => $('#search')?.focus(), 0);
+  } else if (event.key === 'n') {
+    event.preventDefault();
+    team.openInvite(app);
+  }
+}
+
+window.addEventListener('hashchange', route);
+window.addEventListener('keydown', onKey);
+window.addEventListener('pointerdown', noteActivity);
+$('#lock-button').addEventListener('click', async () => {
+  await call('lock');
+  await leave();
+});
+$('#settings-button').addEventListener('click', () => openSettings(app));
+setInterval(heartbeat, HEARTBEAT_MS);
+
+(async () => {
+  try {
+    const beat = await call('heartbeat');
+    if (beat.unlocked) {
+      lastSync = beat.sync;
+      await enter(await call('status'));
+      return;
+    }
+  } catch (err) {
+    toast(err.message, 'error');
+  }
+  await leave();
+})();
