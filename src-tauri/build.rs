@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The UI is embedded in the binary: any change under ui/ must rebuild it.
+    println!("cargo:rerun-if-changed=../ui");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

@@ -68,7 +68,7 @@ function drawHeader() {
   if (s.server) {
     const online = lastSync?.online;
     const state = lastSync?.running ? 'syncing' : online === false ? 'offline' : online ? 'online' : 'unknown';
-    const label = { syncing: lastSync.running, offline: 'Offline', online: 'Online', unknown: 'Not synced yet' }[state];
+    const label = { syncing: lastSync?.running, offline: 'Offline', online: 'Online', unknown: 'Not synced yet' }[state];
     parts.push(h('span', { class: `conn ${state}`, title: lastSync?.last_error?.message ?? s.server }, label));
     parts.push(h('span', { class: 'muted', id: 'last-sync' }, `Last sync ${formatAgo(s.last_sync)}`));
   } else {

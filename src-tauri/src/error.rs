@@ -17,9 +17,14 @@ impl From<ClientError> for AppError {
             // which names no secret (errors never carry keys, tokens or passphrases).
             tracing::warn!(code = err.code(), "a command failed: {err}");
         }
+        let message = match &err {
+            // The window shows the refusal's own sentence; the code travels beside it.
+            ClientError::Refused(refusal) => refusal.message.clone(),
+            other => capitalized(&other.to_string()),
+        };
         Self {
             code: err.code().to_owned(),
-            message: capitalized(&err.to_string()),
+            message,
         }
     }
 }

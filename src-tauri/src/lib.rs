@@ -30,7 +30,8 @@ pub fn run() -> Result<(), tauri::Error> {
     // reqwest is built without a TLS provider of its own; ring is the one we ship.
     let _ = rustls::crypto::ring::default_provider().install_default();
     tauri::Builder::default()
-        .manage(Desktop::new(home()))
+        // `ROSTER_DEMO=1` (scripts/run) opens the demo company at start.
+        .manage(Desktop::new(home()).starting_with_demo(std::env::var_os("ROSTER_DEMO").is_some()))
         .setup(|app| {
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(background(handle));

@@ -139,5 +139,9 @@ export async function showGate(root, enter) {
     }
   }
 
-  home();
+  if (overview.start_with_demo && !overview.unlocked) {
+    run(() => call('open_demo'), 'Opening the demo company…');
+  } else {
+    home();
+  }
 }

@@ -53,7 +53,7 @@ export async function openMember(app, email) {
           toggle('company-admin', 'Company Admin', m.company_admin, (on) => change({ change: 'company_admin', email, on })),
           m.kind === 'it_user' ? toggle('administrator', 'Administrator (apps, roles and users)', m.administrator, (on) => change({ change: 'administrator', email, on })) : null),
         h('section', {}, h('h4', {}, 'Infrastructures'),
-          h('table', { class: 'table compact', id: 'member-permissions' }, h('tbody', {}, infras.map((i) => h('tr', {},
+          infras.length === 0 ? h('p', { class: 'muted' }, 'No infrastructures yet.') : h('table', { class: 'table compact', id: 'member-permissions' }, h('tbody', {}, infras.map((i) => h('tr', {},
             h('th', { scope: 'row' }, i.name, m.dev_permissions.includes(i.name) ? h('span', { class: 'tag' }, 'Development') : null),
             h('td', {}, levelSelect(i.name, levelOf.get(i.name) ?? '', (level) => change(level
               ? { change: 'grant', email, infra: i.name, level }

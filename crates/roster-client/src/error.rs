@@ -19,7 +19,7 @@ pub enum ClientError {
 
     /// The company server could not be reached; nothing was lost.
     #[error(
-        "cannot reach the company server at {server} ({reason}); your changes stay queued: run `roster sync` again when online"
+        "cannot reach the company server at {server} ({reason}); your changes stay queued and go out with the next sync"
     )]
     Offline { server: String, reason: String },
 

@@ -84,7 +84,8 @@ impl Infrastructure {
         if !self.hosting.allows_development() {
             Some(format!(
                 "“{}” is {}; Development permission needs a cloud or hybrid infrastructure",
-                self.name, self.hosting
+                self.name,
+                self.hosting.to_string().replace('_', "-")
             ))
         } else if !edition.allows_development() {
             Some(format!(

@@ -10,6 +10,7 @@ mod home;
 mod status;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,9 @@ pub struct Overview {
     pub settings: Settings,
     /// The public passphrase of the demo company, shown on its unlock screen.
     pub demo_passphrase: &'static str,
+    /// Open the demo company without asking: true once, on the first overview of an app
+    /// started for the demo (`scripts/run`).
+    pub start_with_demo: bool,
 }
 
 /// What a change did, for the window: a sentence, and whether anything was written.
@@ -133,6 +137,7 @@ pub struct Desktop {
     session: Arc<Mutex<Option<Unlocked>>>,
     last_activity: StdMutex<Instant>,
     sync: StdMutex<SyncStatus>,
+    start_with_demo: AtomicBool,
 }
 
 /// An unlocked session and the folder name of its workspace.
@@ -157,7 +162,15 @@ impl Desktop {
             session: Arc::new(Mutex::new(None)),
             last_activity: StdMutex::new(Instant::now()),
             sync: StdMutex::new(SyncStatus::default()),
+            start_with_demo: AtomicBool::new(false),
         }
+    }
+
+    /// Makes the first overview ask the window to open the demo company at once.
+    #[must_use]
+    pub fn starting_with_demo(self, yes: bool) -> Self {
+        self.start_with_demo.store(yes, Ordering::Relaxed);
+        self
     }
 
     pub async fn overview(&self) -> Result<Overview, ClientError> {
@@ -170,6 +183,7 @@ impl Desktop {
             unlocked,
             settings,
             demo_passphrase: DEMO_PASSPHRASE,
+            start_with_demo: self.start_with_demo.swap(false, Ordering::Relaxed),
         })
     }
 
