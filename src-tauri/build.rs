@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "members",
     "member",
     "infrastructures",
+    "infrastructure_names",
     "subscriptions",
     "apps",
     "support_contacts",

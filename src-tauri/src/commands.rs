@@ -96,6 +96,11 @@ pub async fn infrastructures(desktop: State<'_, Desktop>) -> Answer<Vec<InfraLis
 }
 
 #[tauri::command]
+pub async fn infrastructure_names(desktop: State<'_, Desktop>) -> Answer<Vec<String>> {
+    Ok(desktop.infrastructure_names().await?)
+}
+
+#[tauri::command]
 pub async fn subscriptions(desktop: State<'_, Desktop>) -> Answer<Vec<roster_core::Subscription>> {
     Ok(desktop.subscriptions().await?)
 }

@@ -51,6 +51,7 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::members,
             commands::member,
             commands::infrastructures,
+            commands::infrastructure_names,
             commands::subscriptions,
             commands::apps,
             commands::support_contacts,

@@ -8,7 +8,7 @@ const PAGE = 100;
 const filter = { member: '', infra: '' };
 
 export async function show(root, app) {
-  const infras = await call('infrastructures');
+  const infras = await call('infrastructure_names');
   const list = h('tbody');
   const more = h('button', { id: 'audit-more' }, 'Older entries');
   const verdict = h('span', { id: 'chain-verdict', role: 'status' });
@@ -31,7 +31,7 @@ export async function show(root, app) {
   const member = h('input', { type: 'search', id: 'audit-member', placeholder: 'Member e-mail', value: filter.member, 'aria-label': 'Filter by member' });
   const infra = h('select', { id: 'audit-infra', 'aria-label': 'Filter by infrastructure' },
     h('option', { value: '' }, 'All infrastructures'),
-    infras.map((i) => h('option', { value: i.name, selected: filter.infra === i.name }, i.name)));
+    infras.map((name) => h('option', { value: name, selected: filter.infra === name }, name)));
   member.addEventListener('change', () => { filter.member = member.value.trim(); load(true); });
   infra.addEventListener('change', () => { filter.infra = infra.value; load(true); });
   more.addEventListener('click', () => load(false));

@@ -25,9 +25,12 @@ export function openInvite(app) {
 }
 
 export async function show(root, app) {
-  const infras = await call('infrastructures');
-  const counts = app.status.members;
-  const count = { active: counts.active, pending: counts.pending, deactivated: counts.deactivated, support: counts.support_contacts };
+  const infras = await call('infrastructure_names');
+  const counted = () => {
+    const c = app.status.members;
+    return { active: c.active, pending: c.pending, deactivated: c.deactivated, support: c.support_contacts };
+  };
+  const count = counted();
 
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Members by status' },
     TABS.map(([key, label]) => h('button', {
@@ -46,7 +49,7 @@ export async function show(root, app) {
   });
   const infraFilter = h('select', { id: 'filter-infra', 'aria-label': 'Infrastructure' },
     h('option', { value: '' }, 'All infrastructures'),
-    infras.map((i) => h('option', { value: i.name, selected: state.infra === i.name }, i.name)));
+    infras.map((name) => h('option', { value: name, selected: state.infra === name }, name)));
   const levelFilter = h('select', { id: 'filter-level', 'aria-label': 'Level' },
     h('option', { value: '' }, 'Any level'),
     Object.entries(LEVELS).map(([v, label]) => h('option', { value: v, selected: state.level === v }, label)));
@@ -76,10 +79,12 @@ export async function show(root, app) {
   async function reload() {
     const mine = ++query;
     pages = new Map();
-    const page = await call('members', { filter: { ...filter(), offset: 0, with_total: true } });
+    // Unfiltered, the tab's count is the total; counting again would cost a scan.
+    const filtered = Boolean(state.search || state.infra || state.level);
+    const page = await call('members', { filter: { ...filter(), offset: 0, with_total: filtered } });
     if (mine !== query) return; // a newer keystroke already asked again
     pages.set(0, page.members);
-    count_ = page.total ?? page.members.length;
+    count_ = filtered ? (page.total ?? page.members.length) : counted()[state.tab];
     spacer.style.height = `${count_ * ROW}px`;
     viewport.setAttribute('aria-rowcount', String(count_));
     total.textContent = `${count_.toLocaleString()} ${count_ === 1 ? 'member' : 'members'}`;
@@ -166,8 +171,8 @@ export async function show(root, app) {
     if (n === 0) return;
     fill(bulk,
       h('strong', {}, `${n} selected`),
-      h('button', { id: 'bulk-grant', onclick: () => bulkGrant(infras) }, 'Grant…'),
-      h('button', { id: 'bulk-revoke', onclick: () => bulkRevoke(infras) }, 'Revoke…'),
+      h('button', { id: 'bulk-grant', onclick: bulkGrant }, 'Grant…'),
+      h('button', { id: 'bulk-revoke', onclick: bulkRevoke }, 'Revoke…'),
       h('button', { id: 'bulk-deactivate', class: 'danger', onclick: bulkDeactivate }, 'Deactivate'),
       h('button', { class: 'ghost', onclick: () => { state.selected.clear(); drawBulk(); draw(); } }, 'Clear selection'));
   }
@@ -212,7 +217,7 @@ export async function show(root, app) {
 
   function pickInfra(title, withLevel) {
     return dialog(title, (close) => {
-      const infra = h('select', { id: 'bulk-infra', autofocus: true }, infras.map((i) => h('option', { value: i.name }, i.name)));
+      const infra = h('select', { id: 'bulk-infra', autofocus: true }, infras.map((name) => h('option', { value: name }, name)));
       const level = h('select', { id: 'bulk-level' }, Object.entries(LEVELS).map(([v, l]) => h('option', { value: v }, l)));
       return h('form', {
         class: 'stack',

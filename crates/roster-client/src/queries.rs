@@ -22,9 +22,9 @@ pub struct Status {
     pub device: String,
     pub schema_version: u32,
     pub members: MemberCounts,
-    pub subscriptions: usize,
-    pub infrastructures: usize,
-    pub apps: usize,
+    pub subscriptions: u64,
+    pub infrastructures: u64,
+    pub apps: u64,
     /// Changes waiting for the company server.
     pub pending_changes: u64,
     pub audit_entries: i64,
@@ -79,6 +79,7 @@ impl Session {
             })?
             .first()
             .map_or(0, |e| e.seq);
+        let (subscriptions, infrastructures, apps) = ws.catalog_counts()?;
         Ok(Status {
             workspace: ws.dir().display().to_string(),
             workspace_id: ws.id().to_owned(),
@@ -87,9 +88,9 @@ impl Session {
             device: self.device().to_string(),
             schema_version: SCHEMA_VERSION,
             members: ws.member_counts()?,
-            subscriptions: ws.subscriptions()?.len(),
-            infrastructures: ws.infrastructures()?.len(),
-            apps: ws.apps()?.len(),
+            subscriptions,
+            infrastructures,
+            apps,
             pending_changes: ws.outbox_len()?,
             audit_entries,
             server: sync.server,

@@ -74,6 +74,23 @@ pub(crate) fn infrastructures(conn: &Connection) -> Result<Vec<InfraListing>, St
     Ok(listings)
 }
 
+pub(crate) fn infrastructure_names(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT name FROM infrastructures ORDER BY name_key")?;
+    let names = stmt.query_map([], |row| row.get(0))?;
+    Ok(names.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn counts(conn: &Connection) -> Result<(u64, u64, u64), StoreError> {
+    let (subscriptions, infrastructures, apps): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM subscriptions), (SELECT count(*) FROM infrastructures),
+                    (SELECT count(*) FROM apps)",
+        )?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok((count(subscriptions), count(infrastructures), count(apps)))
+}
+
 pub(crate) fn support_contacts(
     conn: &Connection,
 ) -> Result<Vec<SupportContactListing>, StoreError> {

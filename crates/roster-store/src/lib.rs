@@ -61,6 +61,17 @@ impl Workspace {
         catalog::infrastructures(self.conn())
     }
 
+    /// Infrastructure names, for filters: far cheaper than `infrastructures()`, which
+    /// counts every permission.
+    pub fn infrastructure_names(&self) -> Result<Vec<String>, StoreError> {
+        catalog::infrastructure_names(self.conn())
+    }
+
+    /// How many subscriptions, infrastructures and apps there are, without listing them.
+    pub fn catalog_counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        catalog::counts(self.conn())
+    }
+
     pub fn support_contacts(&self) -> Result<Vec<SupportContactListing>, StoreError> {
         catalog::support_contacts(self.conn())
     }

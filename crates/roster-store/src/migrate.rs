@@ -12,6 +12,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
         include_str!("../migrations/0002_search_prefix_index.sql"),
     ),
     (3, include_str!("../migrations/0003_sync.sql")),
+    (4, include_str!("../migrations/0004_status_counts.sql")),
 ];
 
 /// The schema's SQL, in order: for baselines that build the same kind of file by hand.

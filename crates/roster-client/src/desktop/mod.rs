@@ -212,7 +212,12 @@ impl Desktop {
         self.start(move || {
             let passphrase = Passphrase::new(DEMO_PASSPHRASE.to_owned());
             let session = if Session::exists(&dir) {
-                Session::open(&dir, Unlock::Passphrase(&passphrase))?
+                // A remembered demo opens from the keychain, without the Argon2 wait.
+                let remembered = Session::is_remembered(&dir).unwrap_or(false);
+                match remembered.then(|| Session::open(&dir, Unlock::Keychain)) {
+                    Some(Ok(session)) => session,
+                    _ => Session::open(&dir, Unlock::Passphrase(&passphrase))?,
+                }
             } else {
                 Session::create(
                     &dir,
@@ -371,6 +376,11 @@ impl Desktop {
 
     pub async fn infrastructures(&self) -> Result<Vec<InfraListing>, ClientError> {
         self.read(Session::infrastructures).await
+    }
+
+    pub async fn infrastructure_names(&self) -> Result<Vec<String>, ClientError> {
+        self.read(|s| Ok(s.workspace().infrastructure_names()?))
+            .await
     }
 
     pub async fn subscriptions(&self) -> Result<Vec<roster_core::Subscription>, ClientError> {
