@@ -12,10 +12,15 @@ pub struct AppError {
 
 impl From<ClientError> for AppError {
     fn from(err: ClientError) -> Self {
-        if err.class() == roster_client::ErrorClass::Other {
-            // Internals go to the log of this device; the window gets the same message,
-            // which names no secret (errors never carry keys, tokens or passphrases).
-            tracing::warn!(code = err.code(), "a command failed: {err}");
+        match &err {
+            // Disk, keychain and task failures: their text is about files and services,
+            // never a secret or a member, and the device's log is where to debug them.
+            ClientError::Store(_) | ClientError::Interrupted(_) => {
+                tracing::warn!(code = err.code(), "a command failed: {err}");
+            }
+            // A server's message may name members: the log keeps the code only.
+            ClientError::Server { .. } => tracing::warn!(code = err.code(), "the server refused"),
+            _ => {}
         }
         let message = match &err {
             // The window shows the refusal's own sentence; the code travels beside it.

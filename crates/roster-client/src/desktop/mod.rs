@@ -350,14 +350,11 @@ impl Desktop {
 
     pub async fn members(&self, filter: MemberFilter) -> Result<MemberPage, ClientError> {
         self.read(move |s| {
-            let infra = filter
-                .infra
-                .as_deref()
-                .filter(|i| !i.trim().is_empty())
+            let infra = given(filter.infra.as_deref())
                 .map(|name| s.infrastructure_by_name(name))
                 .transpose()?;
             s.members(&MemberQuery {
-                search: filter.search.filter(|t| !t.trim().is_empty()),
+                search: given(filter.search.as_deref()).map(str::to_owned),
                 status: filter.status,
                 infra: infra.map(|i| i.id),
                 level: filter.level,
@@ -399,16 +396,10 @@ impl Desktop {
 
     pub async fn audit(&self, filter: AuditFilter) -> Result<Vec<AuditEntry>, ClientError> {
         self.read(move |s| {
-            let member = filter
-                .member
-                .as_deref()
-                .filter(|m| !m.trim().is_empty())
+            let member = given(filter.member.as_deref())
                 .map(|email| s.member_by_email(email))
                 .transpose()?;
-            let infra = filter
-                .infra
-                .as_deref()
-                .filter(|i| !i.trim().is_empty())
+            let infra = given(filter.infra.as_deref())
                 .map(|name| s.infrastructure_by_name(name))
                 .transpose()?;
             Ok(s.workspace().audit(&AuditQuery {
@@ -531,6 +522,11 @@ impl Desktop {
     fn set_sync(&self, update: impl FnOnce(&mut SyncStatus)) {
         update(&mut lock_std(&self.sync));
     }
+}
+
+/// A filter field the window sent, or `None` when it is missing or blank.
+fn given(text: Option<&str>) -> Option<&str> {
+    text.filter(|t| !t.trim().is_empty())
 }
 
 async fn blocking<T: Send + 'static>(

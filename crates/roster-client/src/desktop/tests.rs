@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use roster_core::{Level, MemberKind};
+use roster_core::{Edition, Level, MemberKind};
 
 use super::*;
 
@@ -18,15 +18,27 @@ fn local(company: &str) -> NewWorkspace {
     }
 }
 
-async fn with_infra(desktop: &Desktop) {
+/// A desktop over a new temporary folder, with the local workspace "acme" unlocked.
+async fn acme() -> (tempfile::TempDir, Desktop) {
+    let home = tempfile::tempdir().expect("temp dir");
+    let desktop = Desktop::new(home.path().to_owned());
+    desktop
+        .create_workspace(local("Acme"))
+        .await
+        .expect("create");
+    (home, desktop)
+}
+
+/// Adds subscription `subscription` of `edition` and a cloud infrastructure `infra` on it.
+async fn add_infra(desktop: &Desktop, subscription: &str, edition: Edition, infra: &str) {
     for change in [
         Change::AddSubscription {
-            name: "Main".into(),
-            edition: roster_core::Edition::Enterprise,
+            name: subscription.into(),
+            edition,
         },
         Change::AddInfrastructure {
-            name: "Web".into(),
-            subscription: "Main".into(),
+            name: infra.into(),
+            subscription: subscription.into(),
             hosting: roster_core::Hosting::Cloud,
         },
     ] {
@@ -86,12 +98,7 @@ async fn a_workspace_unlocks_only_with_its_passphrase_and_locks_on_demand() {
 
 #[tokio::test]
 async fn a_refused_change_is_explained_and_nothing_is_queued() {
-    let home = tempfile::tempdir().expect("temp dir");
-    let desktop = Desktop::new(home.path().to_owned());
-    desktop
-        .create_workspace(local("Acme"))
-        .await
-        .expect("create");
+    let (_home, desktop) = acme().await;
     let before = desktop.status().await.expect("status").pending_changes;
 
     let refused = desktop
@@ -115,13 +122,8 @@ async fn a_refused_change_is_explained_and_nothing_is_queued() {
 
 #[tokio::test]
 async fn a_bulk_action_reports_each_member_and_one_refusal_stops_no_other() {
-    let home = tempfile::tempdir().expect("temp dir");
-    let desktop = Desktop::new(home.path().to_owned());
-    desktop
-        .create_workspace(local("Acme"))
-        .await
-        .expect("create");
-    with_infra(&desktop).await;
+    let (_home, desktop) = acme().await;
+    add_infra(&desktop, "Main", Edition::Enterprise, "Web").await;
     for email in ["bo@acme.example", "cy@acme.example"] {
         desktop.apply(invite(email)).await.expect("invite");
     }
@@ -156,28 +158,9 @@ async fn a_bulk_action_reports_each_member_and_one_refusal_stops_no_other() {
 
 #[tokio::test]
 async fn development_is_offered_with_the_reason_where_it_is_not() {
-    let home = tempfile::tempdir().expect("temp dir");
-    let desktop = Desktop::new(home.path().to_owned());
-    desktop
-        .create_workspace(local("Acme"))
-        .await
-        .expect("create");
-    with_infra(&desktop).await;
-    desktop
-        .apply(Change::AddSubscription {
-            name: "Vault".into(),
-            edition: roster_core::Edition::Sentry,
-        })
-        .await
-        .expect("sentry subscription");
-    desktop
-        .apply(Change::AddInfrastructure {
-            name: "Payments".into(),
-            subscription: "Vault".into(),
-            hosting: roster_core::Hosting::Cloud,
-        })
-        .await
-        .expect("infra");
+    let (_home, desktop) = acme().await;
+    add_infra(&desktop, "Main", Edition::Enterprise, "Web").await;
+    add_infra(&desktop, "Vault", Edition::Sentry, "Payments").await;
 
     let infras = desktop.infrastructures().await.expect("infras");
     let reason = |name: &str| {
@@ -196,12 +179,7 @@ async fn development_is_offered_with_the_reason_where_it_is_not() {
 
 #[tokio::test]
 async fn an_idle_workspace_locks_after_the_time_the_admin_set() {
-    let home = tempfile::tempdir().expect("temp dir");
-    let desktop = Desktop::new(home.path().to_owned());
-    desktop
-        .create_workspace(local("Acme"))
-        .await
-        .expect("create");
+    let (_home, desktop) = acme().await;
     desktop
         .save_settings(Settings {
             idle_lock_minutes: 1,
@@ -219,12 +197,7 @@ async fn an_idle_workspace_locks_after_the_time_the_admin_set() {
 
 #[tokio::test]
 async fn a_local_workspace_does_not_sync_in_the_background() {
-    let home = tempfile::tempdir().expect("temp dir");
-    let desktop = Desktop::new(home.path().to_owned());
-    desktop
-        .create_workspace(local("Acme"))
-        .await
-        .expect("create");
+    let (_home, desktop) = acme().await;
     assert!(
         desktop.sync_in_background().await.is_none(),
         "no server to talk to: nothing is tried"
