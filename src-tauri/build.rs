@@ -28,6 +28,10 @@ const COMMANDS: &[&str] = &[
     "retry_conflict",
     "discard_conflict",
     "sync_now",
+    "app_version",
+    "update_check",
+    "update_install",
+    "update_postpone",
 ];
 
 fn main() {

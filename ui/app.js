@@ -6,6 +6,7 @@ import { $, h, fill, toast, formatAgo } from './dom.js';
 import { showGate } from './views/gate.js';
 import { openConflicts } from './views/conflicts.js';
 import { openSettings } from './views/settings.js';
+import { checkAtStart } from './views/update.js';
 import * as team from './views/team.js';
 import * as infras from './views/infras.js';
 import * as apps from './views/apps.js';
@@ -32,12 +33,14 @@ async function enter(status) {
   $('#shell').hidden = false;
   drawHeader();
   await route();
+  checkAtStart(app);
 }
 
 async function leave() {
   app.unlocked = false;
   app.status = null;
   for (const open of document.querySelectorAll('dialog')) open.remove();
+  $('#update-banner').hidden = true;
   $('#shell').hidden = true;
   fill($('#view'));
   await showGate($('#gate'), enter);

@@ -40,3 +40,14 @@ export async function call(name, args = {}) {
 export function apply(change) {
   return call('apply', { change });
 }
+
+/** A channel a command streams progress on; `onmessage` gets each message. */
+export function channel(onmessage) {
+  const Channel = window.__TAURI__?.core?.Channel;
+  if (!Channel) {
+    throw new RosterError('internal', 'Roster must run inside its desktop app.');
+  }
+  const ch = new Channel();
+  ch.onmessage = onmessage;
+  return ch;
+}

@@ -10,9 +10,11 @@ use roster_client::{
     SupportContactListing, SyncReport,
 };
 use serde::Serialize;
-use tauri::State;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
 
 use crate::error::Answer;
+use crate::updates::{self, Progress, UpdateCheck, Updates};
 
 /// What the window polls every few seconds: whether it is still unlocked, and the link to
 /// the server. Polling does not count as use for the idle lock.
@@ -158,4 +160,28 @@ pub async fn discard_conflict(desktop: State<'_, Desktop>, id: i64) -> Answer<Co
 #[tauri::command]
 pub async fn sync_now(desktop: State<'_, Desktop>) -> Answer<SyncReport> {
     Ok(desktop.sync_now().await?)
+}
+
+#[tauri::command]
+pub fn app_version(app: AppHandle) -> String {
+    updates::current(&app)
+}
+
+#[tauri::command]
+pub async fn update_check(app: AppHandle, updates: State<'_, Updates>) -> Answer<UpdateCheck> {
+    updates.check(&app).await
+}
+
+#[tauri::command]
+pub async fn update_install(
+    app: AppHandle,
+    updates: State<'_, Updates>,
+    progress: Channel<Progress>,
+) -> Answer<()> {
+    updates.install(&app, progress).await
+}
+
+#[tauri::command]
+pub async fn update_postpone(desktop: State<'_, Desktop>, version: String) -> Answer<()> {
+    Ok(desktop.postpone_update(version).await?)
 }

@@ -1,9 +1,11 @@
 //! Roster's desktop app: the Tauri v2 shell over `roster_client::desktop`. It opens the
 //! window on `ui/`, hands each command to one service, and runs two background duties:
-//! the idle lock and the periodic sync.
+//! the idle lock and the periodic sync. Updates come from the company server through
+//! tauri-plugin-updater (`updates`).
 
 mod commands;
 mod error;
+mod updates;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +33,8 @@ pub fn run() -> Result<(), tauri::Error> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     tauri::Builder::default()
         // `ROSTER_DEMO=1` (scripts/run) opens the demo company at start.
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(updates::Updates::default())
         .manage(Desktop::new(home()).starting_with_demo(std::env::var_os("ROSTER_DEMO").is_some()))
         .setup(|app| {
             let handle = app.handle().clone();
@@ -63,6 +67,10 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::retry_conflict,
             commands::discard_conflict,
             commands::sync_now,
+            commands::app_version,
+            commands::update_check,
+            commands::update_install,
+            commands::update_postpone,
         ])
         .run(tauri::generate_context!())
 }

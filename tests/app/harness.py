@@ -28,7 +28,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-APP = TARGET / "debug" / "roster-app"
+# The installed-package test points this at /usr/bin/roster-app.
+APP = Path(os.environ.get("ROSTER_APP_BINARY", TARGET / "debug" / "roster-app"))
 SERVER = TARGET / "debug" / "roster-server"
 CLI = TARGET / "debug" / "roster"
 SHOTS = TARGET / "app-screenshots"
@@ -136,7 +137,12 @@ class AppTest(unittest.TestCase):
             self.driver.save_screenshot(str(SHOTS / f"{self._testMethodName}.png"))
         except Exception:  # the screenshot is a courtesy; the verdict is the assertions
             pass
-        self.driver.quit()
+        try:
+            self.driver.quit()
+        except Exception:
+            # An app that restarted itself (an update) has left its WebDriver session.
+            if not getattr(self, "session_gone", False):
+                raise
 
     def _stop_driver(self):
         self.tauri_driver.terminate()
@@ -184,6 +190,16 @@ class AppTest(unittest.TestCase):
             field.clear()
         field.send_keys(text)
         return field
+
+    def connect_to_server(self, server, passphrase):
+        """Makes a workspace from `server` through the first-run form (`server.url` may be
+        a proxy in front of it) and waits for the team list."""
+        self.click("#new-server")
+        self.type("#server", server.url)
+        self.type("#email", server.admin)
+        self.type("#password", Server.PASSWORD)
+        self.type("#new-passphrase", passphrase + Keys.ENTER)
+        self.wait_for(f'#member-list .row[data-email="{server.admin}"]', timeout=60)
 
     def invoke(self, command, args=None):
         """Calls a command from the page as the UI would; returns {ok, value} or

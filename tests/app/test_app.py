@@ -133,12 +133,7 @@ class SyncWithServer(AppTest):
         self.addCleanup(server.stop)
 
         self.launch()
-        self.click("#new-server")
-        self.type("#server", server.url)
-        self.type("#email", server.admin)
-        self.type("#password", Server.PASSWORD)
-        self.type("#new-passphrase", PASSPHRASE + Keys.ENTER)
-        self.wait_for('#member-list .row[data-email="admin@acme.example"]', timeout=60)
+        self.connect_to_server(server, PASSPHRASE)
         self.wait_text("#syncbar", "Online")
 
         server.stop()

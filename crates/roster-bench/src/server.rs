@@ -138,6 +138,8 @@ async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
     let config = Config {
         public_url: base.clone(),
         session_days: 1,
+        // No releases are published in this benchmark.
+        releases_dir: std::env::temp_dir().join("roster-bench-releases"),
     };
     tokio::spawn(server::serve(listener, Db::new(storage), config, None));
 

@@ -195,6 +195,7 @@ async fn measure(
     let config = Config {
         public_url: base.clone(),
         session_days: 1,
+        releases_dir: dir.join("releases"),
     };
     tokio::spawn(server::serve(listener, Db::new(storage), config, None));
     let wire = Arc::new(Wire::default());

@@ -23,6 +23,8 @@ pub struct Config {
     pub public_url: String,
     /// How long a session lasts.
     pub session_days: i64,
+    /// Where published release files are kept (`DATA/releases`).
+    pub releases_dir: std::path::PathBuf,
 }
 
 /// What every handler shares.

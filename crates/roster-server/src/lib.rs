@@ -6,6 +6,7 @@ pub mod app;
 pub mod error;
 pub mod extract;
 pub mod mailer;
+pub mod releases;
 pub mod routes;
 pub mod secrets;
 pub mod server;

@@ -3,6 +3,8 @@
 //! ```text
 //! roster-server init  --data DIR --company NAME --admin EMAIL   (password: ROSTER_ADMIN_PASSWORD or a prompt)
 //! roster-server serve --data DIR --listen ADDR [--public-url URL] [--smtp URL] [--mail-from ADDR]
+//! roster-server release add  --data DIR --file BUNDLE --signature SIG --version V [--notes TEXT] [--target T] [--pubkey KEY.pub]
+//! roster-server release list --data DIR
 //! ```
 
 use std::io::IsTerminal;
@@ -13,6 +15,7 @@ use clap::{Parser, Subcommand};
 use roster_core::{Company, Email, Member, MemberId, Name, Snapshot, password};
 use roster_server::app::{Config, now};
 use roster_server::mailer::Mailer;
+use roster_server::releases::{self, Bundle, Publish};
 use roster_server::storage::sqlite::SqliteStorage;
 use roster_server::storage::{Db, Storage};
 use roster_server::{secrets, server};
@@ -62,6 +65,119 @@ enum Command {
         #[arg(long, default_value_t = 14)]
         session_days: i64,
     },
+    /// Publish and list releases of the desktop app, which apps bound to this server update to
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseCommand {
+    /// Publish a signed bundle; apps of its platform that run an older version are offered it
+    Add {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The bundle `cargo tauri build` made, e.g. Roster_0.2.0_amd64.deb
+        #[arg(long, value_name = "BUNDLE")]
+        file: PathBuf,
+        /// Its signature file from `cargo tauri signer sign` (BUNDLE.sig)
+        #[arg(long, value_name = "SIG")]
+        signature: PathBuf,
+        /// The version inside the bundle, e.g. 0.2.0
+        #[arg(long, value_name = "V")]
+        version: String,
+        /// What changed, shown to the admin before they install
+        #[arg(long, value_name = "TEXT")]
+        notes: Option<String>,
+        /// OS-ARCH-BUNDLE when the file name does not tell, e.g. darwin-aarch64-app
+        #[arg(long, value_name = "T")]
+        target: Option<String>,
+        /// The updater's public key file; the signature must verify with it before publishing
+        #[arg(long, value_name = "KEY.pub")]
+        pubkey: Option<PathBuf>,
+    },
+    /// List what is published
+    List {
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+}
+
+fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading the {what} {}", path.display()))
+}
+
+fn release(command: ReleaseCommand) -> Result<()> {
+    match command {
+        ReleaseCommand::Add {
+            data,
+            file,
+            signature,
+            version,
+            notes,
+            target,
+            pubkey,
+        } => {
+            let signature = read_text(&signature, "signature")?;
+            let pubkey = pubkey.map(|p| read_text(&p, "public key")).transpose()?;
+            let (checked, bytes) = Bundle::check(&Publish {
+                file: &file,
+                signature: &signature,
+                version: &version,
+                notes: notes.as_deref(),
+                target: target.as_deref(),
+                pubkey: pubkey.as_deref(),
+            })?;
+            let storage = open_initialised(&data)?;
+            let published =
+                releases::publish(&storage, &data.join("releases"), &checked, &bytes, now())?;
+            #[allow(clippy::print_stdout)]
+            {
+                println!(
+                    "published {} {} for {} ({} bytes{})",
+                    published.bundle.file_name,
+                    published.bundle.version,
+                    published.bundle.platform,
+                    published.bundle.size,
+                    if pubkey.is_some() {
+                        ", signature verified"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+        ReleaseCommand::List { data } => {
+            let storage = open_initialised(&data)?;
+            #[allow(clippy::print_stdout)]
+            for r in storage.releases()? {
+                let b = r.bundle;
+                println!(
+                    "{}\t{}\t{}\t{} bytes\t{}",
+                    b.version,
+                    b.platform,
+                    b.file_name,
+                    b.size,
+                    b.notes.as_deref().unwrap_or("")
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The server's storage in `data`, which `init` must have made.
+fn open_initialised(data: &std::path::Path) -> Result<SqliteStorage> {
+    let storage =
+        SqliteStorage::open(data).with_context(|| format!("opening {}", data.display()))?;
+    if storage.company()?.is_none() {
+        bail!(
+            "{} holds no company yet; run `roster-server init --data {}` first",
+            data.display(),
+            data.display()
+        );
+    }
+    Ok(storage)
 }
 
 fn admin_password() -> Result<zeroize::Zeroizing<String>> {
@@ -120,15 +236,7 @@ async fn serve(
     mail_from: String,
     session_days: i64,
 ) -> Result<()> {
-    let storage =
-        SqliteStorage::open(&data).with_context(|| format!("opening {}", data.display()))?;
-    if storage.company()?.is_none() {
-        bail!(
-            "{} holds no company yet; run `roster-server init --data {}` first",
-            data.display(),
-            data.display()
-        );
-    }
+    let storage = open_initialised(&data)?;
     let mailer = smtp
         .as_deref()
         .map(|url| Mailer::new(url, &mail_from))
@@ -149,6 +257,7 @@ async fn serve(
         Config {
             public_url,
             session_days,
+            releases_dir: data.join("releases"),
         },
         mailer,
     )
@@ -189,5 +298,6 @@ fn main() -> Result<()> {
             mail_from,
             session_days,
         )),
+        Command::Release(command) => release(command),
     }
 }

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::app::{AppState, Config};
 use crate::error::ApiError;
 use crate::mailer::{self, Mailer};
-use crate::routes::{apps, audit, auth, company, members, pages, sync};
+use crate::routes::{apps, audit, auth, company, members, pages, sync, updates};
 use crate::storage::Db;
 
 /// Request bodies larger than this are refused (413): no legitimate body comes close.
@@ -29,7 +29,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 #[openapi(
     info(title = "Roster company server", version = "1", description = "Every action of SPEC.md's who-may-do-what table. Errors are ErrorResponse {code, message}."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "members"), (name = "company"), (name = "apps"), (name = "support"), (name = "audit"), (name = "sync"), (name = "health"))
+    tags((name = "auth"), (name = "members"), (name = "company"), (name = "apps"), (name = "support"), (name = "audit"), (name = "sync"), (name = "updates"), (name = "health"))
 )]
 struct ApiDoc;
 
@@ -102,6 +102,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::list))
         .routes(routes!(sync::snapshot))
         .routes(routes!(sync::changes))
+        .routes(routes!(updates::check))
+        .routes(routes!(updates::download))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(sync::push))

@@ -148,3 +148,20 @@ pub struct Health {
     pub status: String,
     pub api_version: u32,
 }
+
+/// The newest release for the asking app's platform, in the form tauri-plugin-updater reads
+/// (its "dynamic server" format). The app refuses it unless `signature` verifies the file
+/// at `url` against the public key built into the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateManifest {
+    /// Semantic version, e.g. `0.2.0`.
+    pub version: String,
+    /// What changed, for the admin to read before installing.
+    pub notes: Option<String>,
+    /// When the release was published, RFC 3339.
+    pub pub_date: String,
+    /// Where to download the bundle.
+    pub url: String,
+    /// The bundle's minisign signature, as `cargo tauri signer sign` writes it (base64).
+    pub signature: String,
+}

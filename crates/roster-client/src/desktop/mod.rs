@@ -8,6 +8,7 @@
 mod change;
 mod home;
 mod status;
+mod updates;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +31,7 @@ use crate::{Conflict, Status};
 pub use change::{BulkResult, Change};
 pub use home::{DEMO_PASSPHRASE, DEMO_WORKSPACE, Settings, WorkspaceEntry};
 pub use status::SyncStatus;
+pub use updates::POSTPONE_FOR;
 
 /// How the app tries the server: quick to say "offline" so the header stays honest, and
 /// the next background sync tries again anyway.
@@ -461,6 +463,26 @@ impl Desktop {
             Err(err) => self.set_sync(|s| s.failed(err)),
         }
         result
+    }
+
+    /// Where the updater asks for a newer app: the company server this workspace syncs
+    /// with. A local or demo workspace has none.
+    pub async fn update_endpoint(&self) -> Result<url::Url, ClientError> {
+        let server = self
+            .read(|s| Ok(s.workspace().sync_state()?.server))
+            .await?
+            .ok_or(ClientError::NotConnected)?;
+        updates::endpoint(&server)
+    }
+
+    /// "Later": the start-up check does not offer `version` again for a day.
+    pub async fn postpone_update(&self, version: String) -> Result<(), ClientError> {
+        let home = self.home.clone();
+        blocking(move || updates::postpone(&home, &version)).await
+    }
+
+    pub fn update_postponed(&self, version: &str) -> bool {
+        updates::is_postponed(&self.home, version)
     }
 
     /// A background sync: only when unlocked, bound to a server and not syncing already.

@@ -9,6 +9,7 @@ pub mod company;
 pub mod members;
 pub mod pages;
 pub mod sync;
+pub mod updates;
 
 use roster_wire::ChangeResult;
 use uuid::Uuid;

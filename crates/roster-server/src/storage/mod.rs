@@ -6,6 +6,7 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
+use crate::releases::{Bundle, Release};
 use roster_core::{
     Actor, Company, Email, Envelope, InfraId, Member, MemberId, Refusal, Rights, Snapshot,
     Timestamp,
@@ -233,6 +234,12 @@ pub trait Storage: Send + Sync + 'static {
     fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<MemberId>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
     fn link_token(&self, token_hash: &str) -> Result<Option<LinkToken>>;
+
+    /// Records a published release of the desktop app (its file is already in place).
+    fn add_release(&self, release: &Bundle, at: Timestamp) -> Result<Release>;
+    /// Every published release, oldest first.
+    fn releases(&self) -> Result<Vec<Release>>;
+    fn release(&self, id: i64) -> Result<Option<Release>>;
 
     fn due_mail(&self, now: Timestamp, limit: u32) -> Result<Vec<Mail>>;
     fn mail_sent(&self, id: i64, at: Timestamp) -> Result<()>;

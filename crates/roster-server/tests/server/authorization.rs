@@ -146,6 +146,7 @@ fn world() -> World {
         &format!("/api/v1/apps/{app}/roles"),
         json!({ "name": "viewer" }),
     ));
+    crate::updates::publish_example(&server, "0.2.0");
     let placeholder = || server.anonymous();
     let (plain, ia_x, ia_y) = (placeholder(), placeholder(), placeholder());
     let mut world = World {
@@ -497,6 +498,24 @@ fn row<'w>(world: &'w World, method: &str, path: &str) -> Option<(Rule, Call<'w>
         ("post", "/api/v1/sync/push") => (
             Rule::SignedIn,
             fixed("/api/v1/sync/push", Some(json!({ "ops": [] }))),
+        ),
+        // Apps ask for updates before anyone signs in on them; the file is trusted only if
+        // its signature verifies against the key built into the app.
+        ("get", "/api/v1/updates/{target}/{arch}/{current_version}") => (
+            Rule::Public,
+            fixed("/api/v1/updates/linux/x86_64/0.1.0?bundle_type=deb", None),
+        ),
+        ("get", "/api/v1/updates/files/{id}/{file_name}") => (
+            Rule::Public,
+            Box::new(move |_| {
+                let offer = w
+                    .server
+                    .anonymous()
+                    .get("/api/v1/updates/linux/x86_64/0.1.0?bundle_type=deb");
+                let url = offer.body["url"].as_str().expect("a release is offered");
+                let path = url.strip_prefix(&w.server.url).expect("on this server");
+                (path.to_owned(), None)
+            }),
         ),
         _ => return None,
     })

@@ -115,7 +115,7 @@ pub struct Server {
     child: Child,
     pub url: String,
     pub inbox: Inbox,
-    _data: TempDir,
+    data: TempDir,
 }
 
 impl Server {
@@ -160,7 +160,7 @@ impl Server {
             child,
             url,
             inbox,
-            _data: data,
+            data,
         }
     }
 
@@ -182,6 +182,11 @@ impl Server {
         assert_eq!(response.status, 200, "{email} signs in: {}", response.body);
         client.token = Some(response.body["token"].as_str().expect("token").to_owned());
         client
+    }
+
+    /// The server's data folder, for the operator's commands (`roster-server release …`).
+    pub fn data(&self) -> &std::path::Path {
+        self.data.path()
     }
 
     pub fn admin(&self) -> Client {

@@ -7,3 +7,4 @@ mod bad_input;
 mod fixture;
 mod invitations;
 mod sync;
+mod updates;

@@ -5,6 +5,7 @@
 mod audit;
 mod batch;
 mod members;
+mod releases;
 mod rows;
 mod state;
 mod sync;
@@ -24,6 +25,7 @@ use roster_wire::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use self::state::SqlState;
+use crate::releases::{Bundle, Release};
 use crate::storage::{
     Applied, Caller, LinkToken, Mail, MemberQuery, Result, SideEffect, Storage, StorageError,
 };
@@ -31,6 +33,7 @@ use crate::storage::{
 const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../../../migrations/0001_init.sql")),
     (2, include_str!("../../../migrations/0002_sync.sql")),
+    (3, include_str!("../../../migrations/0003_releases.sql")),
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
@@ -832,6 +835,18 @@ impl Storage for SqliteStorage {
             })
             .optional()
             .map_err(Into::into)
+    }
+
+    fn add_release(&self, release: &Bundle, at: Timestamp) -> Result<Release> {
+        releases::add(&self.conn(), release, at)
+    }
+
+    fn releases(&self) -> Result<Vec<Release>> {
+        releases::all(&*self.reader()?)
+    }
+
+    fn release(&self, id: i64) -> Result<Option<Release>> {
+        releases::one(&*self.reader()?, id)
     }
 
     fn due_mail(&self, now: Timestamp, limit: u32) -> Result<Vec<Mail>> {
