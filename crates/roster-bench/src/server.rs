@@ -132,16 +132,28 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
+/// Serves `storage` on a free loopback port in this process (no mail, no TLS, no
+/// releases); answers its address.
+pub async fn spawn_server(storage: SqliteStorage) -> Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
     let config = Config {
-        public_url: base.clone(),
+        public_url: format!("http://{addr}"),
         session_days: 1,
-        // No releases are published in this benchmark.
-        releases_dir: std::env::temp_dir().join("roster-bench-releases"),
+        releases_dir: std::env::temp_dir().join("roster-bench-no-releases"),
     };
-    tokio::spawn(server::serve(listener, Db::new(storage), config, None));
+    tokio::spawn(server::serve(
+        listener,
+        Db::new(storage),
+        config,
+        None,
+        None,
+    ));
+    Ok(addr)
+}
+
+async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
+    let base = format!("http://{}", spawn_server(storage).await?);
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)

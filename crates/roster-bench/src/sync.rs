@@ -15,14 +15,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use roster_client::{Passphrase, Remote, RetryPolicy, Session};
 use roster_core::Snapshot;
-use roster_server::app::Config;
-use roster_server::server;
-use roster_server::storage::Db;
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::server::{ADMIN, PASSWORD, seed};
+use crate::server::{ADMIN, PASSWORD, seed, spawn_server};
 use crate::stats::percentile_ms;
 
 const PASSPHRASE: &str = "Bench-Device-Passphrase-2026!";
@@ -189,15 +186,7 @@ async fn measure(
     args: &Args,
     dir: &std::path::Path,
 ) -> Result<Report> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let target = listener.local_addr()?;
-    let base = format!("http://{target}");
-    let config = Config {
-        public_url: base.clone(),
-        session_days: 1,
-        releases_dir: dir.join("releases"),
-    };
-    tokio::spawn(server::serve(listener, Db::new(storage), config, None));
+    let target = spawn_server(storage).await?;
     let wire = Arc::new(Wire::default());
     let proxied = proxy(target, Arc::clone(&wire)).await?;
     let passphrase = Passphrase::new(PASSPHRASE.to_owned());

@@ -237,7 +237,11 @@ impl Remote {
 }
 
 fn describe(err: &reqwest::Error) -> String {
-    if err.is_timeout() {
+    if let Some(tls) = tls_failure(err) {
+        format!(
+            "its certificate is not trusted here: {tls}. If your company signs its own certificates, add its certificate authority to this computer's trusted certificates"
+        )
+    } else if err.is_timeout() {
         "the request timed out".to_owned()
     } else if err.is_connect() {
         "could not connect".to_owned()
@@ -245,4 +249,29 @@ fn describe(err: &reqwest::Error) -> String {
         // reqwest's message names the URL and the failure, never a header or body.
         err.to_string()
     }
+}
+
+/// The TLS refusal under a connection error, if that is what it was: "could not connect"
+/// would send an admin looking at the network when the certificate is the problem.
+fn tls_failure(err: &reqwest::Error) -> Option<String> {
+    std::error::Error::source(err)
+        .and_then(find_rustls)
+        .map(ToString::to_string)
+}
+
+fn find_rustls<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    // hyper-rustls hands the refusal up inside io::Errors, whose `source()` skips the
+    // error they wrap.
+    if let Some(inner) = err
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        if let Some(tls) = find_rustls(inner) {
+            return Some(tls);
+        }
+    }
+    err.source().and_then(find_rustls)
 }

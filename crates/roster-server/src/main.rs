@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! roster-server init  --data DIR --company NAME --admin EMAIL   (password: ROSTER_ADMIN_PASSWORD or a prompt)
-//! roster-server serve --data DIR --listen ADDR [--public-url URL] [--smtp URL] [--mail-from ADDR]
+//! roster-server serve --data DIR --listen ADDR [--public-url URL] [--smtp URL] [--mail-from ADDR] [--tls-cert FILE --tls-key FILE]
 //! roster-server release add  --data DIR --file BUNDLE --signature SIG --version V [--notes TEXT] [--target T] [--pubkey KEY.pub]
 //! roster-server release list --data DIR
 //! ```
@@ -43,31 +43,40 @@ enum Command {
         name: Option<String>,
     },
     /// Serve the API, the invitation pages and the mail outbox
-    Serve {
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free one)
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Where people reach this server; invitation links start with it
-        #[arg(long, value_name = "URL")]
-        public_url: Option<String>,
-        /// SMTP relay for invitation mail, e.g. smtp://mail.example.com:587?tls=required
-        #[arg(long, value_name = "URL")]
-        smtp: Option<String>,
-        #[arg(
-            long,
-            value_name = "ADDRESS",
-            default_value = "Roster <roster@localhost>"
-        )]
-        mail_from: String,
-        /// Days a session lasts
-        #[arg(long, default_value_t = 14)]
-        session_days: i64,
-    },
+    Serve(ServeArgs),
     /// Publish and list releases of the desktop app, which apps bound to this server update to
     #[command(subcommand)]
     Release(ReleaseCommand),
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Where people reach this server; invitation links start with it
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// SMTP relay for invitation mail, e.g. smtp://mail.example.com:587?tls=required
+    #[arg(long, value_name = "URL")]
+    smtp: Option<String>,
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = "Roster <roster@localhost>"
+    )]
+    mail_from: String,
+    /// Days a session lasts
+    #[arg(long, default_value_t = 14)]
+    session_days: i64,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,40 +237,41 @@ fn init(data: PathBuf, company: String, admin: String, name: Option<String>) -> 
     Ok(())
 }
 
-async fn serve(
-    data: PathBuf,
-    listen: String,
-    public_url: Option<String>,
-    smtp: Option<String>,
-    mail_from: String,
-    session_days: i64,
-) -> Result<()> {
-    let storage = open_initialised(&data)?;
-    let mailer = smtp
+async fn serve(args: ServeArgs) -> Result<()> {
+    let storage = open_initialised(&args.data)?;
+    let mailer = args
+        .smtp
         .as_deref()
-        .map(|url| Mailer::new(url, &mail_from))
+        .map(|url| Mailer::new(url, &args.mail_from))
         .transpose()?;
-    let listener = tokio::net::TcpListener::bind(&listen)
+    // A bad certificate stops the server before it listens, with the file to fix.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            server::load_tls(cert, key)
+                .await
+                .map_err(anyhow::Error::msg)?,
+        ),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
-        .with_context(|| format!("listening on {listen}"))?;
+        .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
-    let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = args
+        .public_url
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
     #[allow(clippy::print_stdout)]
     {
         // Tests and scripts read the address from this first line.
-        println!("listening on http://{addr}");
+        println!("listening on {scheme}://{addr}");
     }
-    server::serve(
-        listener,
-        Db::new(storage),
-        Config {
-            public_url,
-            session_days,
-            releases_dir: data.join("releases"),
-        },
-        mailer,
-    )
-    .await?;
+    let config = Config {
+        public_url,
+        session_days: args.session_days,
+        releases_dir: args.data.join("releases"),
+    };
+    server::serve(listener, Db::new(storage), config, mailer, tls).await?;
     Ok(())
 }
 
@@ -274,7 +284,7 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    // lettre's TLS needs a process-wide rustls provider.
+    // lettre's TLS and the HTTPS listener need a process-wide rustls provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     match Cli::parse().command {
         Command::Init {
@@ -283,21 +293,7 @@ fn main() -> Result<()> {
             admin,
             name,
         } => init(data, company, admin, name),
-        Command::Serve {
-            data,
-            listen,
-            public_url,
-            smtp,
-            mail_from,
-            session_days,
-        } => tokio::runtime::Runtime::new()?.block_on(serve(
-            data,
-            listen,
-            public_url,
-            smtp,
-            mail_from,
-            session_days,
-        )),
+        Command::Serve(args) => tokio::runtime::Runtime::new()?.block_on(serve(args)),
         Command::Release(command) => release(command),
     }
 }

@@ -1,13 +1,16 @@
 //! The HTTP server: the `/api/v1` routes with their OpenAPI document, the pages, `/health`,
-//! and the mail sender, over one [`AppState`].
+//! and the mail sender, over one [`AppState`]; plain HTTP, or HTTPS with a certificate.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use axum_server::tls_rustls::RustlsConfig;
 use roster_wire::Health;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -138,12 +141,17 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
-/// Serves until the process is stopped; prints the address it listens on first.
+/// How long requests in flight get to finish once the server is asked to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves until the process is stopped: plain HTTP, or HTTPS with `tls` (a certificate
+/// and key loaded with [`load_tls`]).
 pub async fn serve(
     listener: TcpListener,
     db: Db,
     config: Config,
     mailer: Option<Mailer>,
+    tls: Option<RustlsConfig>,
 ) -> std::io::Result<()> {
     let mail_queued = Arc::new(Notify::new());
     let state = AppState {
@@ -153,13 +161,42 @@ pub async fn serve(
         mail_queued: Arc::clone(&mail_queued),
     };
     tokio::spawn(mailer::run(db, mailer, mail_queued));
-    let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let Some(tls) = tls else {
+        return axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+    };
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
+        stopping.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, tls)?
+        .handle(handle)
+        .serve(app)
+        .await
+}
+
+/// Reads a PEM certificate chain and its private key for HTTPS. The error names the file
+/// and what is wrong with it, for the operator starting the server.
+pub async fn load_tls(cert: &Path, key: &Path) -> Result<RustlsConfig, String> {
+    for (path, what) in [(cert, "certificate"), (key, "private key")] {
+        if let Err(err) = tokio::fs::metadata(path).await {
+            return Err(format!(
+                "cannot read the TLS {what} {}: {err}",
+                path.display()
+            ));
+        }
+    }
+    RustlsConfig::from_pem_file(cert, key).await.map_err(|err| {
+        format!(
+            "the TLS certificate {} and key {} cannot be used together ({err}); give a PEM certificate chain and the PEM private key it was issued for",
+            cert.display(),
+            key.display()
+        )
     })
-    .await
 }

@@ -118,21 +118,32 @@ pub struct Server {
     data: TempDir,
 }
 
+/// A data folder with Acme and its first Company Admin (`roster-server init`).
+pub fn initialised_data() -> TempDir {
+    // reqwest takes its TLS provider from the process (roster-client builds it without
+    // one); ring is the one the workspace builds.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data = tempfile::tempdir().expect("data folder");
+    let status = Command::new(env!("CARGO_BIN_EXE_roster-server"))
+        .args(["init", "--data"])
+        .arg(data.path())
+        .args(["--company", "Acme", "--admin", ADMIN, "--name", "Ada Admin"])
+        .env("ROSTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stdout(Stdio::null())
+        .status()
+        .expect("roster-server init runs");
+    assert!(status.success(), "init succeeds");
+    data
+}
+
 impl Server {
     pub fn start() -> Self {
-        // reqwest takes its TLS provider from the process (roster-client builds it without
-        // one); ring is the one the workspace builds.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let data = tempfile::tempdir().expect("data folder");
-        let status = Command::new(env!("CARGO_BIN_EXE_roster-server"))
-            .args(["init", "--data"])
-            .arg(data.path())
-            .args(["--company", "Acme", "--admin", ADMIN, "--name", "Ada Admin"])
-            .env("ROSTER_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .stdout(Stdio::null())
-            .status()
-            .expect("roster-server init runs");
-        assert!(status.success(), "init succeeds");
+        Self::start_with(&[])
+    }
+
+    /// Starts the server with more `serve` options (e.g. `--tls-cert`).
+    pub fn start_with(extra: &[&str]) -> Self {
+        let data = initialised_data();
         let (inbox, smtp_port) = Inbox::start();
         let mut child = Command::new(env!("CARGO_BIN_EXE_roster-server"))
             .args(["serve", "--data"])
@@ -143,6 +154,7 @@ impl Server {
                 "--smtp",
                 &format!("smtp://127.0.0.1:{smtp_port}"),
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -7,4 +7,5 @@ mod bad_input;
 mod fixture;
 mod invitations;
 mod sync;
+mod tls;
 mod updates;

@@ -117,11 +117,22 @@ pub struct ServerProcess {
     pub data: TempDir,
     /// Where the server listens; stable across restarts.
     pub addr: SocketAddr,
+    /// `--tls-cert FILE --tls-key FILE` when it serves HTTPS.
+    tls: Vec<PathBuf>,
 }
 
 impl ServerProcess {
     /// Initialises Acme with its Company Admin and starts serving.
     pub fn start() -> Self {
+        Self::start_serving(Vec::new())
+    }
+
+    /// As [`ServerProcess::start`], serving HTTPS with this certificate and key.
+    pub fn start_https(cert: &Path, key: &Path) -> Self {
+        Self::start_serving(vec![cert.to_owned(), key.to_owned()])
+    }
+
+    fn start_serving(tls: Vec<PathBuf>) -> Self {
         // reqwest is built without a TLS provider of its own (see roster-client): use ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let data = tempfile::tempdir().expect("data folder");
@@ -141,6 +152,7 @@ impl ServerProcess {
             smtp_port,
             data,
             addr: "127.0.0.1:0".parse().expect("addr"),
+            tls,
         };
         server.serve();
         server
@@ -152,6 +164,15 @@ impl ServerProcess {
             .arg(self.data.path())
             .args(["--listen", &self.addr.to_string()])
             .args(["--smtp", &format!("smtp://127.0.0.1:{}", self.smtp_port)])
+            .args(match self.tls.as_slice() {
+                [cert, key] => vec![
+                    "--tls-cert".as_ref(),
+                    cert.as_os_str(),
+                    "--tls-key".as_ref(),
+                    key.as_os_str(),
+                ],
+                _ => Vec::new(),
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -162,14 +183,18 @@ impl ServerProcess {
             .expect("the listening line");
         let url = first
             .trim()
-            .strip_prefix("listening on http://")
+            .strip_prefix(&format!("listening on {}://", self.scheme()))
             .unwrap_or_else(|| panic!("listening line: {first:?}"));
         self.addr = url.parse().expect("listen address");
         self.child = Some(child);
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme(), self.addr)
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.tls.is_empty() { "http" } else { "https" }
     }
 
     /// Invites `email` from `admin`'s device with `grants` (infrastructure name, level),

@@ -2,5 +2,6 @@
 //! network cut, answers lost, and both sides killed mid-sync.
 
 mod harness;
+mod https;
 mod model;
 mod scenarios;
