@@ -74,6 +74,8 @@ impl Updates {
     /// Asks the company server whether a newer version exists for this platform.
     pub async fn check(&self, app: &AppHandle) -> Result<UpdateCheck, AppError> {
         let desktop = app.state::<Desktop>();
+        // An offer from an earlier check (maybe of another workspace's server) is stale now.
+        *self.offered.lock().await = None;
         let endpoint = desktop.update_endpoint().await?;
         let current = current(app);
         let updater = app
