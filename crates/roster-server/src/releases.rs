@@ -346,6 +346,9 @@ pub fn publish(
         path: folder.display().to_string(),
         reason: e.to_string(),
     };
+    // The same bytes under the same name may already serve another release: never remove
+    // a file this call did not create.
+    let created = !path.exists();
     std::fs::create_dir_all(folder).map_err(io)?;
     let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(io)?;
     temp.write_all(bytes).map_err(io)?;
@@ -354,7 +357,9 @@ pub fn publish(
     match storage.add_release(release, at) {
         Ok(stored) => Ok(stored),
         Err(err) => {
-            let _ = std::fs::remove_file(&path);
+            if created {
+                let _ = std::fs::remove_file(&path);
+            }
             Err(err.into())
         }
     }
