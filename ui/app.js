@@ -4,16 +4,20 @@
 import { call } from './ipc.js';
 import { $, h, fill, toast, formatAgo } from './dom.js';
 import { showGate } from './views/gate.js';
-import { openConflicts } from './views/conflicts.js';
-import { openSettings } from './views/settings.js';
-import { checkAtStart } from './views/update.js';
 import * as team from './views/team.js';
-import * as infras from './views/infras.js';
-import * as apps from './views/apps.js';
-import * as matrix from './views/matrix.js';
-import * as audit from './views/audit.js';
 
-const views = { team, infras, apps, matrix, audit };
+// The gate and the team list are what a start shows; every other view is fetched when it is
+// first opened, so the window is interactive sooner.
+const views = {
+  team: async () => team,
+  infras: () => import('./views/infras.js'),
+  apps: () => import('./views/apps.js'),
+  matrix: () => import('./views/matrix.js'),
+  audit: () => import('./views/audit.js'),
+};
+const openConflicts = async (app) => (await import('./views/conflicts.js')).openConflicts(app);
+const openSettings = async (app) => (await import('./views/settings.js')).openSettings(app);
+const checkAtStart = async (app) => (await import('./views/update.js')).checkAtStart(app);
 const HEARTBEAT_MS = 2000;
 
 const app = {
@@ -49,11 +53,12 @@ async function leave() {
 async function route() {
   if (!app.unlocked) return;
   const name = location.hash.replace('#', '') || 'team';
-  const view = views[name] ?? views.team;
+  const load = views[name] ?? views.team;
   for (const link of document.querySelectorAll('#topbar nav a')) {
     link.toggleAttribute('aria-current', link.dataset.view === name);
   }
   try {
+    const view = await load();
     await view.show($('#view'), app);
   } catch (err) {
     handleError(err);
@@ -73,7 +78,8 @@ function drawHeader() {
     const state = lastSync?.running ? 'syncing' : online === false ? 'offline' : online ? 'online' : 'unknown';
     const label = { syncing: lastSync?.running, offline: 'Offline', online: 'Online', unknown: 'Not synced yet' }[state];
     parts.push(h('span', { class: `conn ${state}`, title: lastSync?.last_error?.message ?? s.server }, label));
-    parts.push(h('span', { class: 'muted', id: 'last-sync' }, `Last sync ${formatAgo(s.last_sync)}`));
+    parts.push(h('span', { class: 'muted', id: 'last-sync', title: 'Last sync' },
+      s.last_sync ? `synced ${formatAgo(s.last_sync)}` : 'never synced'));
   } else {
     parts.push(h('span', { class: 'conn local', title: 'This workspace is not bound to a company server.' }, 'Local workspace'));
   }

@@ -206,6 +206,12 @@ fn refused(err: &UpdaterError, version: Option<&str>, current: &str) -> AppError
             "offline",
             format!("Cannot reach the company server for updates ({err}). {stays} Try again later."),
         ),
+        UpdaterError::InsecureTransportProtocol => error(
+            "insecure_update_server",
+            format!(
+                "Roster takes updates only over https, and your company server is reached over plain http. {stays} Ask whoever runs the server to serve https."
+            ),
+        ),
         UpdaterError::InvalidUpdaterFormat => error(
             "bad_update_offer",
             format!(

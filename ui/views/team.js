@@ -4,8 +4,10 @@
 
 import { call } from '../ipc.js';
 import { h, fill, toast, dialog, confirmAction, LEVELS } from '../dom.js';
-import { openMember } from './member.js';
-import { openInvite as invite } from './invite.js';
+
+// The member and invitation dialogs load when first opened.
+const openMember = async (...args) => (await import('./member.js')).openMember(...args);
+const invite = async (...args) => (await import('./invite.js')).openInvite(...args);
 
 const ROW = 44;
 const PAGE = 200;

@@ -21,7 +21,9 @@ pub const POSTPONE_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 ///
 /// Plain `http` is refused except to this computer: the bundle is signed, but the offer
 /// (version, notes, where to download) is not, and nobody on the network should be able to
-/// show an admin made-up release notes or stall their updates.
+/// show an admin made-up release notes or stall their updates. (A release build's updater
+/// refuses plain http even to this computer unless its configuration allows it, as the
+/// tests' builds do.)
 pub fn endpoint(server: &str) -> Result<Url, ClientError> {
     let base =
         Url::parse(server).map_err(|_| bad_input(format!("“{server}” is not a server address")))?;
