@@ -31,7 +31,6 @@ use crate::{Conflict, Status};
 pub use change::{BulkResult, Change};
 pub use home::{DEMO_PASSPHRASE, DEMO_WORKSPACE, Settings, WorkspaceEntry};
 pub use status::SyncStatus;
-pub use updates::POSTPONE_FOR;
 
 /// How the app tries the server: quick to say "offline" so the header stays honest, and
 /// the next background sync tries again anyway.

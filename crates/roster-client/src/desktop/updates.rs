@@ -15,7 +15,7 @@ use crate::error::{ClientError, bad_input};
 const POSTPONED_FILE: &str = "update-postponed.json";
 
 /// How long "Later" keeps an offered version from being offered again at start.
-pub const POSTPONE_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+const POSTPONE_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The updater's endpoint on `server`, with the placeholders tauri-plugin-updater fills in.
 ///
