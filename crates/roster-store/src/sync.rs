@@ -8,7 +8,7 @@
 //! the server rejected, or that the new base makes refused, becomes a [`Conflict`] with its
 //! reason; nothing is dropped silently, and a crash at any point leaves the last commit.
 
-use roster_core::{Envelope, OpId, Refusal, Snapshot, Timestamp, decide};
+use roster_core::{Change, Envelope, OpId, Refusal, Snapshot, Timestamp, decide};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::audit::{self, NewEntry};
@@ -32,12 +32,12 @@ pub enum ServerAnswer {
     Rejected { code: String, message: String },
 }
 
-/// One op's changes from the server's change log.
+/// One op's changes from the server's change log, as [`Change::replicated`] sends them.
 #[derive(Debug, Clone)]
 pub struct PulledChange {
     pub seq: i64,
     pub op: OpId,
-    pub changes: Vec<roster_core::Change>,
+    pub changes: Vec<Change>,
 }
 
 /// Which server the workspace syncs with, and how far it got.
@@ -212,7 +212,11 @@ fn echoes_own_ops(tx: &Connection, page: &[&PulledChange], next: i64) -> Result<
     Ok(head.iter().zip(page).all(|(queued, pulled)| {
         queued.envelope.id == pulled.op
             && queued.applied_seq == Some(pulled.seq)
-            && queued.changes == pulled.changes
+            && queued
+                .changes
+                .iter()
+                .map(Change::replicated)
+                .eq(pulled.changes.iter().map(Change::replicated))
     }))
 }
 
@@ -365,21 +369,16 @@ impl Workspace {
         at: Timestamp,
     ) -> Result<u32, StoreError> {
         snapshot.check()?;
-        let tx = self.begin()?;
-        take_off(&tx)?;
-        for table in write::RECORD_TABLES {
-            tx.execute(&format!("DELETE FROM {table}"), [])?;
-        }
-        for record in snapshot.records() {
-            write::put(&tx, &record)?;
-        }
-        outbox::remove_applied_through(&tx, seq)?;
-        let conflicts = put_back(&tx, label, at)?;
-        set_meta(&tx, META_CURSOR, &seq.to_string())?;
-        set_meta(&tx, META_LAST_SYNC, &at.unix_millis().to_string())?;
-        store_server_audit(&tx, audit)?;
-        tx.commit()?;
-        Ok(conflicts)
+        self.bulk(|tx| {
+            take_off(tx)?;
+            write::load(tx, snapshot)?;
+            outbox::remove_applied_through(tx, seq)?;
+            let conflicts = put_back(tx, label, at)?;
+            set_meta(tx, META_CURSOR, &seq.to_string())?;
+            set_meta(tx, META_LAST_SYNC, &at.unix_millis().to_string())?;
+            store_server_audit(tx, audit)?;
+            Ok(conflicts)
+        })
     }
 
     /// The ops that did not land, oldest first.

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use roster_core::{Change, Envelope, Snapshot, Timestamp, decide, expectations};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditEntry, AuditQuery, ChainReport, NewEntry};
@@ -21,6 +21,14 @@ use crate::write;
 
 pub const DATABASE_FILE: &str = "roster.db";
 pub const KEY_FILE: &str = "roster.key";
+/// Every file a workspace may have: the database, its key, and SQLite's journals.
+const WORKSPACE_FILES: [&str; 5] = [
+    DATABASE_FILE,
+    KEY_FILE,
+    "roster.db-wal",
+    "roster.db-shm",
+    "roster.db-journal",
+];
 
 /// How to get the data key.
 #[derive(Debug)]
@@ -109,10 +117,11 @@ impl Workspace {
                 conn,
             };
             workspace.seed(snapshot, meta, creator, at)?;
+            use_write_ahead_log(&workspace.conn)?;
             Ok(workspace)
         })();
         if result.is_err() {
-            for file in [DATABASE_FILE, KEY_FILE, "roster.db-wal", "roster.db-shm"] {
+            for file in WORKSPACE_FILES {
                 let _ = fs::remove_file(dir.join(file));
             }
         }
@@ -237,7 +246,7 @@ impl Workspace {
     pub fn discard(self) -> Result<(), StoreError> {
         let dir = self.dir.clone();
         drop(self);
-        for file in [DATABASE_FILE, KEY_FILE, "roster.db-wal", "roster.db-shm"] {
+        for file in WORKSPACE_FILES {
             match fs::remove_file(dir.join(file)) {
                 Ok(()) => {}
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
@@ -276,40 +285,59 @@ impl Workspace {
         creator: &SystemActor,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for record in snapshot.records() {
-            write::put(&tx, &record)?;
-        }
-        for (key, value) in meta {
-            tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-                .execute([key, value])?;
-        }
-        let summary = format!(
-            "created the workspace for {} with {} members and {} infrastructures",
-            snapshot.company.name,
-            snapshot.members.len(),
-            snapshot.infrastructures.len()
-        );
-        audit::append(
-            &tx,
-            &NewEntry {
-                op_id: None,
-                at,
-                actor: "system".to_owned(),
-                actor_label: creator.label.clone(),
-                device: creator.device.clone(),
-                online: false,
-                action: "workspace_created",
-                summary: &summary,
-                members: Vec::new(),
-                infras: Vec::new(),
-                changes: &[],
-            },
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.bulk(|tx| {
+            write::load(tx, snapshot)?;
+            for (key, value) in meta {
+                tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+                    .execute([key, value])?;
+            }
+            let summary = format!(
+                "created the workspace for {} with {} members and {} infrastructures",
+                snapshot.company.name,
+                snapshot.members.len(),
+                snapshot.infrastructures.len()
+            );
+            audit::append(
+                tx,
+                &NewEntry {
+                    op_id: None,
+                    at,
+                    actor: "system".to_owned(),
+                    actor_label: creator.label.clone(),
+                    device: creator.device.clone(),
+                    online: false,
+                    action: "workspace_created",
+                    summary: &summary,
+                    members: Vec::new(),
+                    infras: Vec::new(),
+                    changes: &[],
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Runs `work` in one transaction with foreign-key enforcement off, and checks every
+    /// reference once before it commits: for loading a whole company, where a check per
+    /// row costs more than the row. SQLite switches enforcement only between transactions.
+    pub(crate) fn bulk<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = (|| -> Result<T, StoreError> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            write::check_references(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        let restored = self.conn.pragma_update(None, "foreign_keys", "ON");
+        let value = result?;
+        restored?;
+        Ok(value)
     }
 
     /// A value from the workspace's own settings (actor, device).
@@ -423,9 +451,14 @@ fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Store
         row.get::<_, i64>(0)
     })?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    // WAL pages are encrypted like the database; temp tables and sort spills stay in memory,
-    // so nothing in the folder is plaintext. FULL makes every acknowledged commit durable.
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    // A new database is filled in one transaction first, which a rollback journal writes
+    // straight into the file; through the write-ahead log every page would be written twice
+    // (the log, then the checkpoint). `Workspace::create` switches to WAL after it.
+    if !create {
+        use_write_ahead_log(&conn)?;
+    }
+    // Temp tables and sort spills stay in memory, so nothing in the folder is plaintext.
+    // FULL makes every acknowledged commit durable.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
@@ -433,6 +466,13 @@ fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Store
     conn.set_prepared_statement_cache_capacity(64);
     migrate::migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Readers never wait for the writer, and a commit is one append. WAL pages are encrypted
+/// like the database's.
+fn use_write_ahead_log(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    Ok(())
 }
 
 /// SQLCipher decrypts and authenticates a page each time it is read from the file; a page

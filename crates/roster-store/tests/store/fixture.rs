@@ -185,6 +185,22 @@ impl Folder {
     }
 }
 
+/// Creates a workspace at `dir` seeded with `snapshot`, under [`PASSPHRASE`], acting as [`CA`].
+pub fn create(dir: &Path, snapshot: &Snapshot) -> Result<Workspace, StoreError> {
+    Workspace::create(
+        dir,
+        &Uuid::now_v7().to_string(),
+        &passphrase(),
+        snapshot,
+        &[("actor", &CA.to_string())],
+        &SystemActor {
+            label: CA_EMAIL.to_owned(),
+            device: "test-device".to_owned(),
+        },
+        T0,
+    )
+}
+
 /// An open workspace in its own temporary folder.
 #[derive(Debug)]
 pub struct Fixture {
@@ -202,19 +218,8 @@ impl Fixture {
     pub fn with(snapshot: &Snapshot) -> Self {
         let tmp = tempfile::tempdir().expect("a temporary folder");
         let dir = tmp.path().join("workspace");
-        let workspace = Workspace::create(
-            &dir,
-            &Uuid::now_v7().to_string(),
-            &passphrase(),
-            snapshot,
-            &[("actor", &CA.to_string())],
-            &SystemActor {
-                label: CA_EMAIL.to_owned(),
-                device: "test-device".to_owned(),
-            },
-            T0,
-        )
-        .expect("creating a workspace from a valid snapshot succeeds");
+        let workspace =
+            create(&dir, snapshot).expect("creating a workspace from a valid snapshot succeeds");
         Self {
             workspace,
             folder: Folder { _tmp: tmp, dir },

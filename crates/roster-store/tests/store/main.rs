@@ -8,3 +8,4 @@ mod keychain;
 mod listing;
 mod migrations;
 mod search;
+mod snapshot_load;
