@@ -83,7 +83,8 @@ pub struct ChangesQuery {
 pub struct LoggedChange {
     pub seq: i64,
     pub op_id: Uuid,
-    /// `roster_core::Change`s: each record before and after.
+    /// `roster_core::Change`s as `Change::replicated` makes them: each record after, and
+    /// `before` only for a removal (an update's `before` is null; the device holds it).
     #[schema(value_type = Vec<Object>)]
     pub changes: Vec<Change>,
 }

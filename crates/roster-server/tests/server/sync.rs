@@ -275,3 +275,52 @@ fn a_pull_asks_for_a_fresh_snapshot_when_the_account_own_rights_change() {
         "Pat now may see X's cases and audit: only a snapshot shows them whole"
     );
 }
+
+#[test]
+fn a_pulled_update_carries_the_record_after_only_and_a_removal_the_record_removed() {
+    let server = Server::start();
+    let admin = server.admin();
+    let x = infra(&admin, "X");
+    let (id, _pat) = active(
+        &server,
+        &admin,
+        "pat@acme.example",
+        json!([{ "infra": x, "level": "member" }]),
+    );
+    let head = admin.get("/api/v1/sync/snapshot").body["seq"]
+        .as_i64()
+        .expect("seq");
+    let promoted = admin.call(
+        "PUT",
+        &format!("/api/v1/members/{id}/permissions/{x}"),
+        Some(json!({ "level": "infra_admin" })),
+    );
+    assert_eq!(promoted.status, 200, "{}", promoted.text);
+    let revoked = admin.call(
+        "DELETE",
+        &format!("/api/v1/members/{id}/permissions/{x}"),
+        None,
+    );
+    assert!(revoked.status < 300, "{}", revoked.text);
+    let page = admin
+        .get(&format!("/api/v1/sync/changes?after={head}"))
+        .body;
+    let changes: Vec<&Value> = page["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .flat_map(|logged| logged["changes"].as_array().expect("op changes"))
+        .collect();
+    assert_eq!(changes.len(), 2, "{page}");
+    assert_eq!(
+        changes[0]["before"],
+        Value::Null,
+        "the device holds the record before an update; it is not sent again"
+    );
+    assert_eq!(changes[0]["after"]["level"], "infra_admin", "{page}");
+    assert_eq!(changes[1]["after"], Value::Null, "{page}");
+    assert_eq!(
+        changes[1]["before"]["infra"], x,
+        "a removal names the record that goes"
+    );
+}

@@ -166,7 +166,7 @@ pub(crate) fn changes(
         let mut visible = Vec::with_capacity(all.len());
         for change in all {
             if change_visible(&state, rights, &change)? {
-                visible.push(change);
+                visible.push(change.replicated());
             }
         }
         if !visible.is_empty() {
