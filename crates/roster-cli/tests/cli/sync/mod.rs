@@ -3,5 +3,6 @@
 
 mod harness;
 mod https;
+mod killed_client;
 mod model;
 mod scenarios;
