@@ -766,7 +766,7 @@ impl Storage for SqliteStorage {
 
     fn password_hash(&self, member: MemberId) -> Result<Option<String>> {
         Ok(self
-            .conn()
+            .reader()?
             .prepare_cached("SELECT password_hash FROM accounts WHERE member = ?1")?
             .query_row([member.to_string()], |row| row.get(0))
             .optional()?)
@@ -796,9 +796,12 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    /// Every request asks this, reads included; through a reader it never waits behind a
+    /// batch of writes committing on the writer (a session ended in a committed batch is
+    /// gone for the next read already).
     fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<MemberId>> {
         let member: Option<String> = self
-            .conn()
+            .reader()?
             .prepare_cached(
                 "SELECT member FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
             )?
