@@ -224,7 +224,7 @@ pub(crate) fn undo(conn: &Connection, changes: &[Change]) -> Result<(), StoreErr
 /// Loads every record of `snapshot` in place of what the record tables hold (a first sync,
 /// a fresh snapshot). The record tables' own indexes and triggers are dropped first and
 /// made again after, and the full-text index is rebuilt once: building an index over rows
-/// already in place is one sort, where keeping six indexes and an FTS5 index up row by row
+/// already in place is one sort, where keeping every index and the FTS5 index up row by row
 /// is a random write per row and index (at 100,000 members, about 2× faster in all).
 /// Call inside a transaction: the schema changes commit or roll back with the rows.
 pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> {
