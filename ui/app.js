@@ -2,7 +2,7 @@
 // views by the URL hash, keeps the header current and handles global keys.
 
 import { call } from './ipc.js';
-import { $, h, fill, toast, formatAgo } from './dom.js';
+import { $, h, fill, toast, clearToasts, formatAgo } from './dom.js';
 import { showGate } from './views/gate.js';
 import * as team from './views/team.js';
 
@@ -100,9 +100,11 @@ function drawHeader() {
 async function syncNow() {
   try {
     const report = await call('sync_now');
-    toast(`Synced: ${report.applied} applied, ${report.pulled} pulled${report.conflicts ? `, ${report.conflicts} new conflicts` : ''}.`);
+    toast(`Synced: ${report.applied} applied, ${report.pulled} pulled${report.conflicts ? `, ${report.conflicts} new conflicts` : ''}.`,
+      'info', { topic: 'sync' });
   } catch (err) {
-    handleError(err);
+    if (err?.code === 'locked') handleError(err);
+    else toast(err?.message ?? String(err), 'error', { topic: 'sync' });
   }
   await app.refresh().catch(() => {});
   await route();
@@ -129,6 +131,7 @@ async function heartbeat() {
     }
     const finished = lastSync?.running && !beat.sync.running;
     lastSync = beat.sync;
+    if (finished && !beat.sync.last_error) clearToasts('sync');
     if (finished) {
       await app.refresh();
       await route();
@@ -182,7 +185,8 @@ setInterval(heartbeat, HEARTBEAT_MS);
       return;
     }
   } catch (err) {
-    toast(err.message, 'error');
+    // `locked`: an early open did not work out; the gate offers it again and says why.
+    if (err?.code !== 'locked') toast(err.message, 'error');
   }
   await leave();
 })();

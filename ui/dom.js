@@ -38,14 +38,24 @@ export function $(selector, root = document) {
   return root.querySelector(selector);
 }
 
-/** A short message at the bottom of the window; errors stay until dismissed. */
-export function toast(message, kind = 'info') {
+/** A short message at the bottom of the window; errors stay until dismissed or replaced. */
+export function toast(message, kind = 'info', { topic } = {}) {
   const area = $('#toasts');
-  const item = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+  // A toast about a topic replaces the last one about it: a sync that worked takes away
+  // the error of the one before, instead of leaving it up beside it.
+  if (topic) clearToasts(topic);
+  const item = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status', dataset: topic ? { topic } : null },
     h('span', {}, message),
     h('button', { class: 'ghost', 'aria-label': 'Dismiss', onclick: () => item.remove() }, '×'));
   area.append(item);
   if (kind !== 'error') setTimeout(() => item.remove(), 5000);
+}
+
+/** Takes away the toasts about `topic`. */
+export function clearToasts(topic) {
+  for (const item of $('#toasts').querySelectorAll('.toast')) {
+    if (item.dataset.topic === topic) item.remove();
+  }
 }
 
 /** Opens a modal dialog built by `build(close)`; resolves with what `close` was given. */

@@ -24,6 +24,7 @@ function tauriInvoke() {
 
 /** Calls command `name` with `args`; resolves its answer or rejects with a RosterError. */
 export async function call(name, args = {}) {
+  const started = performance.now();
   try {
     return await tauriInvoke()(name, args);
   } catch (err) {
@@ -33,6 +34,10 @@ export async function call(name, args = {}) {
     }
     // Tauri's own refusals (a command not granted, a bad argument) arrive as strings.
     throw new RosterError('internal', String(err));
+  } finally {
+    // Each command's time on the page's timeline (names only, never arguments), for the
+    // WebView's inspector and scripts/bench-app.
+    performance.measure(`ipc ${name}`, { start: started });
   }
 }
 

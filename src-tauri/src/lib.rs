@@ -38,6 +38,7 @@ pub fn run() -> Result<(), tauri::Error> {
         .manage(Desktop::new(home()).starting_with_demo(std::env::var_os("ROSTER_DEMO").is_some()))
         .setup(|app| {
             let handle = app.handle().clone();
+            tauri::async_runtime::spawn(open_demo_early(handle.clone()));
             tauri::async_runtime::spawn(background(handle));
             Ok(())
         })
@@ -73,6 +74,13 @@ pub fn run() -> Result<(), tauri::Error> {
             commands::update_postpone,
         ])
         .run(tauri::generate_context!())
+}
+
+/// With `ROSTER_DEMO=1`, opens the demo company while WebKit starts rather than after.
+async fn open_demo_early(app: tauri::AppHandle) {
+    if let Err(err) = app.state::<Desktop>().open_demo_early().await {
+        tracing::info!(code = err.code(), "the demo company did not open at start");
+    }
 }
 
 /// The idle lock and the periodic sync. The window learns of both through `heartbeat`.

@@ -77,6 +77,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self.log = None
         subprocess.run([str(SERVER), "init", "--data", str(self.data), "--company", company, "--admin", admin],
                        env={**os.environ, "ROSTER_ADMIN_PASSWORD": self.PASSWORD}, check=True,
                        capture_output=True, timeout=60)
@@ -93,6 +94,9 @@ class Server:
             self.process.terminate()
             self.process.wait(timeout=15)
         self.process = None
+        if self.log:
+            self.log.close()
+            self.log = None
 
 
 class AppTest(unittest.TestCase):
@@ -108,6 +112,7 @@ class AppTest(unittest.TestCase):
         port, native = free_port(), free_port()
         env = {**os.environ, "ROSTER_HOME": str(self.home), "ROSTER_LOG": "info"}
         self.driver_log = open(self.home / "tauri-driver.log", "ab")
+        self.addCleanup(self.driver_log.close)
         self.tauri_driver = subprocess.Popen(
             ["tauri-driver", "--port", str(port), "--native-port", str(native),
              "--native-driver", shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"],

@@ -152,6 +152,8 @@ class SyncWithServer(AppTest):
         self.click("#sync-button")
         self.wait_text("#syncbar .conn", "Online")
         self.wait_until("the queue empties", lambda: self.pending_changes() == 0)
+        self.wait_until("the sync that worked takes away the error of the one before",
+                        lambda: "Cannot reach" not in self.find("#toasts").text)
 
         second = self.home / "second"
         env = {"ROSTER_WORKSPACE": str(second), "ROSTER_PASSPHRASE": PASSPHRASE,

@@ -37,10 +37,31 @@ str_enum!(
     /// Where an infrastructure runs. Development permission needs `cloud` or `hybrid` (rule 3).
     Hosting { Cloud, Hybrid, SelfManaged }
 );
+
+impl Hosting {
+    /// The hosting as people write it, for summaries a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Cloud => "cloud",
+            Self::Hybrid => "hybrid",
+            Self::SelfManaged => "self-managed",
+        }
+    }
+}
 str_enum!(
     /// What a member is: an IT user administers and develops, an end user uses the apps.
     MemberKind { ItUser, EndUser }
 );
+
+impl MemberKind {
+    /// The kind as people name it, for summaries a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ItUser => "IT user",
+            Self::EndUser => "end user",
+        }
+    }
+}
 str_enum!(
     /// Where a member stands. Deletion is not a state: a deleted member's records are removed
     /// and only the audit trail keeps them (SPEC.md: "gone").
@@ -56,6 +77,16 @@ str_enum!(
     /// A member's permission on one infrastructure.
     Level { InfraAdmin, Member }
 );
+
+impl Level {
+    /// The level as SPEC.md and people name it, for summaries a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InfraAdmin => "Infra Admin",
+            Self::Member => "Member",
+        }
+    }
+}
 str_enum!(
     /// The stored state of an invitation. Expiry is a matter of time, see
     /// [`Invitation::state_at`].

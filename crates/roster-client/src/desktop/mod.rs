@@ -174,6 +174,19 @@ impl Desktop {
         self
     }
 
+    /// Opens the demo company while the window is still starting, when it was asked to
+    /// start with it: the keychain and the database are read while WebKit boots, and the
+    /// page finds the workspace open. If it cannot be opened now, the first overview still
+    /// asks the window to open it, and the window shows why it cannot.
+    pub async fn open_demo_early(&self) -> Result<(), ClientError> {
+        if !self.start_with_demo.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.open_demo().await?;
+        self.start_with_demo.store(false, Ordering::Relaxed);
+        Ok(())
+    }
+
     pub async fn overview(&self) -> Result<Overview, ClientError> {
         let unlocked = self.session.lock().await.as_ref().map(|u| u.name.clone());
         let home = self.home.clone();

@@ -173,7 +173,8 @@ pub(super) fn add_infrastructure<S: State>(
         return Err(duplicate_name("infrastructure", &name).into());
     }
     let summary = format!(
-        "added {hosting} infrastructure {} under {}",
+        "added {} infrastructure {} under {}",
+        hosting.label(),
         quoted(&name),
         quoted(&sub.name)
     );

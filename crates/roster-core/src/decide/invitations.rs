@@ -143,7 +143,7 @@ pub(super) fn invite<S: State>(ctx: &Ctx<'_, S>, op: &Op) -> Decided<S::Error> {
         security_contact: false,
         created_at: ctx.at,
     };
-    let mut decision = Decision::new(format!("invited {email} as {kind}"))
+    let mut decision = Decision::new(format!("invited {email} as an {}", kind.label()))
         .about_member(*id)
         .change(Change::create(member));
     decision = decision.change(Change::create(Invitation {

@@ -123,15 +123,17 @@ pub(super) fn grant<S: State>(
         level,
     };
     let summary = format!(
-        "granted {level} on {} to {}",
+        "granted {} on {} to {}",
+        level.label(),
         quoted(&infrastructure.name),
         target.email
     );
     let change = match ctx.read(|s| s.permission(member, infra))? {
         Some(current) if current == level => {
             return Ok(Decision::unchanged(format!(
-                "{} already {level} on {}",
+                "{} already {} on {}",
                 target.email,
+                level.label(),
                 quoted(&infrastructure.name)
             )));
         }
@@ -172,7 +174,8 @@ pub(super) fn revoke<S: State>(
         )));
     };
     let summary = format!(
-        "revoked {level} on {} from {}",
+        "revoked {} on {} from {}",
+        level.label(),
         quoted(&infrastructure.name),
         target.email
     );

@@ -29,7 +29,7 @@ use crate::values::Timestamp;
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Decision {
     pub changes: Vec<Change>,
-    /// One line for the audit trail, e.g. `granted infra_admin on “Prod” to ada@example.com`.
+    /// One line for the audit trail, e.g. `granted Infra Admin on “Prod” to ada@example.com`.
     pub summary: String,
     /// The infrastructures the change is about: who may read its audit entry (SPEC.md).
     pub infras: BTreeSet<InfraId>,

@@ -303,3 +303,33 @@ fn ops_that_ask_for_what_already_is_have_no_changes() {
         );
     }
 }
+
+#[test]
+fn summaries_name_kinds_and_levels_as_people_do() {
+    let mut state = team_state();
+    let invited = apply_by(
+        &mut state,
+        CA,
+        invite("new.hire@example.com", MemberKind::ItUser, vec![]),
+        "a Company Admin may invite an IT user",
+    );
+    assert_eq!(
+        invited.summary, "invited new.hire@example.com as an IT user",
+        "the audit line and the app's toast read as a sentence, not wire names"
+    );
+    let granted = apply_by(
+        &mut state,
+        IA_X,
+        Op::GrantPermission {
+            member: TARGET,
+            infra: X,
+            level: Level::InfraAdmin,
+        },
+        "IA of X may grant on X",
+    );
+    assert!(
+        granted.summary.starts_with("granted Infra Admin on "),
+        "{}",
+        granted.summary
+    );
+}
