@@ -1,8 +1,11 @@
 //! The server benchmark: a company server seeded with N demo members, served over loopback,
-//! under C concurrent clients that each loop for S seconds doing, at random, reads (a
-//! member's detail, a page of one infrastructure, a search as typed) and writes (changing a
-//! permission level, so every write changes something and goes to disk), half and half by
-//! default. Reports throughput and p50/p99 latency.
+//! under C concurrent clients that each loop for S seconds. Readers read (a member's
+//! detail, a page of one infrastructure, a search as typed); writers write (changing a
+//! permission level, so every write changes something and goes to disk). By default half
+//! the clients read and half write, as a company's load is: people browsing, and devices
+//! and admins pushing changes. `--per-request` instead makes every client pick read or write
+//! at random for each request, so each client's writes queue behind its own reads.
+//! Reports throughput and p50/p99 latency.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,9 +44,13 @@ pub struct Args {
     /// Keep the server's database in DIR (a new one is seeded when it holds none)
     #[arg(long, value_name = "DIR")]
     data: Option<std::path::PathBuf>,
-    /// Share of requests that are writes (0 to 1)
+    /// Share of the clients that write (0 to 1); with `--per-request`, share of each
+    /// client's requests
     #[arg(long, default_value_t = 0.5)]
     write_share: f64,
+    /// Every client mixes reads and writes, picking at random for each request
+    #[arg(long)]
+    per_request: bool,
     #[arg(long)]
     json: bool,
 }
@@ -52,6 +59,8 @@ pub struct Args {
 struct Report {
     members: u32,
     clients: usize,
+    /// "readers and writers" or "per request"
+    mix: &'static str,
     seconds: f64,
     reads_per_s: f64,
     writes_per_s: f64,
@@ -113,9 +122,10 @@ pub fn run(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "server, {} members, {} clients, {:.1} s\n  reads   {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms\n  writes  {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms\n  errors  {}",
+            "server, {} members, {} clients ({}), {:.1} s\n  reads   {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms\n  writes  {:>8.0}/s   p50 {:>7.2} ms   p99 {:>7.2} ms\n  errors  {}",
             report.members,
             report.clients,
+            report.mix,
             report.seconds,
             report.reads_per_s,
             report.read_p50_ms,
@@ -173,6 +183,9 @@ async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
     let mut tasks = Vec::new();
     let clients = args.clients;
     let write_share = args.write_share.clamp(0.0, 1.0);
+    // Without --per-request, the first `writers` clients write and the others read.
+    let writers = (write_share * clients as f64).round() as usize;
+    let per_request = args.per_request;
     for client in 0..clients {
         let (http, base, token, infra, members) = (
             http.clone(),
@@ -189,7 +202,12 @@ async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
             let mut admin_level = false;
             while Instant::now() < deadline {
                 let begin = Instant::now();
-                let ok = if !rng.random_bool(write_share) {
+                let writes = if per_request {
+                    rng.random_bool(write_share)
+                } else {
+                    client < writers
+                };
+                let ok = if !writes {
                     // What an admin reads: a member's detail, a page of one infrastructure's
                     // members, a search as typed (three to five letters of a name).
                     let roll: f64 = rng.random();
@@ -236,6 +254,11 @@ async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
     Ok(Report {
         members: args.members,
         clients: args.clients,
+        mix: if per_request {
+            "every client mixes, per request"
+        } else {
+            "readers and writers"
+        },
         seconds,
         reads_per_s: all.reads.len() as f64 / seconds,
         writes_per_s: all.writes.len() as f64 / seconds,

@@ -84,30 +84,18 @@ impl FromRequestParts<AppState> for SignedIn {
         let hash = token_hash.clone();
         let found = state
             .db
-            .run(move |db| {
-                let Some(member) = db.session(&hash, now())? else {
-                    return Ok(None);
-                };
-                let rights = db.rights(&Actor::Member { id: member })?;
-                let label = db
-                    .member(member)?
-                    .map(|m| m.email.to_string())
-                    .unwrap_or_default();
-                Ok(Some((member, rights, label)))
-            })
+            .run(move |db| db.session_member(&hash, now()))
             .await?;
         // A session of a member who is no longer active is as good as none.
-        let Some((member, rights, label)) =
-            found.filter(|(_, rights, _)| rights.is_active_member())
-        else {
+        let Some(found) = found.filter(|found| found.rights.is_active_member()) else {
             return Err(ApiError::unauthorized());
         };
         Ok(Self {
-            member,
-            rights,
+            member: found.id,
+            rights: found.rights,
             caller: Caller {
-                actor: Actor::Member { id: member },
-                label,
+                actor: Actor::Member { id: found.id },
+                label: found.email,
                 address,
             },
             token_hash,

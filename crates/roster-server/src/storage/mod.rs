@@ -49,6 +49,15 @@ pub struct Caller {
     pub address: String,
 }
 
+/// Who a live session belongs to, read at one moment.
+#[derive(Debug, Clone)]
+pub struct SessionMember {
+    pub id: MemberId,
+    pub rights: Rights,
+    /// Their e-mail, for the audit trail.
+    pub email: String,
+}
+
 /// Work that must happen in the same transaction as an op, and only if it is applied.
 #[derive(Debug, Clone)]
 pub enum SideEffect {
@@ -230,8 +239,8 @@ pub trait Storage: Send + Sync + 'static {
         expires_at: Timestamp,
         address: &str,
     ) -> Result<()>;
-    /// The member a live session belongs to.
-    fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<MemberId>>;
+    /// The member a live session belongs to, with their rights and e-mail as of now.
+    fn session_member(&self, token_hash: &str, now: Timestamp) -> Result<Option<SessionMember>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
     fn link_token(&self, token_hash: &str) -> Result<Option<LinkToken>>;
 
