@@ -27,6 +27,16 @@ export function openInvite(app) {
 }
 
 export async function show(root, app) {
+  const filter = () => ({
+    search: state.search || null, status: state.tab, infra: state.infra || null,
+    level: state.level || null, limit: PAGE,
+  });
+  // Unfiltered, the tab's count is the total; counting again would cost a scan.
+  const filtered = () => Boolean(state.search || state.infra || state.level);
+  const firstPage = () => call('members', { filter: { ...filter(), offset: 0, with_total: filtered() } });
+  // The first page is asked for with the filters' names, not after: one wait, not two.
+  const prefetched = state.tab === 'support' ? null : firstPage();
+  prefetched?.catch(() => {}); // its error, if any, is met where it is awaited
   const infras = await call('infrastructure_names');
   const counted = () => {
     const c = app.status.members;
@@ -73,20 +83,13 @@ export async function show(root, app) {
   let count_ = 0;
   let focusIndex = 0;
 
-  const filter = () => ({
-    search: state.search || null, status: state.tab, infra: state.infra || null,
-    level: state.level || null, limit: PAGE,
-  });
-
-  async function reload() {
+  async function reload(asked = null) {
     const mine = ++query;
     pages = new Map();
-    // Unfiltered, the tab's count is the total; counting again would cost a scan.
-    const filtered = Boolean(state.search || state.infra || state.level);
-    const page = await call('members', { filter: { ...filter(), offset: 0, with_total: filtered } });
+    const page = await (asked ?? firstPage());
     if (mine !== query) return; // a newer keystroke already asked again
     pages.set(0, page.members);
-    count_ = filtered ? (page.total ?? page.members.length) : counted()[state.tab];
+    count_ = filtered() ? (page.total ?? page.members.length) : counted()[state.tab];
     spacer.style.height = `${count_ * ROW}px`;
     viewport.setAttribute('aria-rowcount', String(count_));
     total.textContent = `${count_.toLocaleString()} ${count_ === 1 ? 'member' : 'members'}`;
@@ -266,7 +269,7 @@ export async function show(root, app) {
   new ResizeObserver(() => draw()).observe(viewport);
 
   drawBulk();
-  await reload();
+  await reload(prefetched);
 }
 
 async function supportContacts() {

@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one database file in the data folder, WAL, foreign keys,
-//! `synchronous=FULL`. One connection behind a mutex: SQLite serializes writers anyway, and
-//! [`crate::storage::Db`] keeps the waiting off the async runtime.
+//! `synchronous=FULL`. One writer connection behind a mutex (SQLite serializes writers
+//! anyway) and two pools of read-only connections ([`pool`]); [`crate::storage::Db`] keeps
+//! the waiting off the async runtime.
 
 mod audit;
 mod batch;
