@@ -245,6 +245,20 @@ impl ServerProcess {
         self.kill();
         self.serve();
     }
+
+    /// Starts again after [`Self::kill`], on the same data and port.
+    pub fn start_again(&mut self) {
+        self.serve();
+    }
+
+    /// How many changes the server's log holds, read from its database file: while it runs
+    /// or while it is down.
+    pub fn logged_changes(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.data.path().join("server.db"))
+            .expect("the server's database opens");
+        conn.query_row("SELECT count(*) FROM change_log", [], |row| row.get(0))
+            .expect("the change log counts")
+    }
 }
 
 impl Drop for ServerProcess {
