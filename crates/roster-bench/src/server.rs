@@ -59,7 +59,7 @@ pub struct Args {
 struct Report {
     members: u32,
     clients: usize,
-    /// "readers and writers" or "per request"
+    /// How the clients mix reads and writes (`--per-request` or not)
     mix: &'static str,
     seconds: f64,
     reads_per_s: f64,

@@ -1,6 +1,6 @@
 //! SPEC rule 8: without the passphrase or the keychain key, the workspace reveals nothing.
 
-use crate::fixture::{Workspace, files};
+use crate::fixture::{Workspace, files, succeeds};
 
 #[test]
 fn no_member_name_email_or_phone_appears_in_any_file_of_the_demo_workspace() {
@@ -102,16 +102,10 @@ fn changing_the_passphrase_rewraps_the_key_without_rewriting_the_database() {
     let db_before = std::fs::read(ws.dir.join("roster.db")).expect("db");
     let key_before = std::fs::read(ws.dir.join("roster.key")).expect("key");
     let new = "Another-Strong-Phrase-42!";
-    let out = ws
-        .command()
-        .env("ROSTER_NEW_PASSPHRASE", new)
-        .args(["passphrase", "change"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "passphrase change: {}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        ws.command()
+            .env("ROSTER_NEW_PASSPHRASE", new)
+            .args(["passphrase", "change"]),
     );
     assert_eq!(
         std::fs::read(ws.dir.join("roster.db")).expect("db"),

@@ -88,15 +88,7 @@ impl Workspace {
 
     /// Runs and expects exit 0; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "roster {args:?} should succeed; exit {:?}\nstdout: {}\nstderr: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeds(self.command().args(args))
     }
 
     /// Runs and expects exit `code`; returns stderr.
@@ -139,4 +131,19 @@ pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             )
         })
         .collect()
+}
+
+/// Runs `cmd` (a [`Workspace::command`] given its own environment) and expects exit 0;
+/// returns stdout.
+pub fn succeeds(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("roster runs");
+    assert!(
+        out.status.success(),
+        "roster {:?} should succeed; exit {:?}\nstdout: {}\nstderr: {}",
+        cmd.get_args().collect::<Vec<_>>(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -2,7 +2,7 @@
 //! need a real Secret Service; `scripts/test` runs them under `dbus-run-session` with an
 //! unlocked gnome-keyring.
 
-use crate::fixture::Workspace;
+use crate::fixture::{Workspace, succeeds};
 
 #[test]
 #[ignore = "needs the Secret Service: run under scripts/test (dbus-run-session + gnome-keyring)"]
@@ -17,18 +17,8 @@ fn a_remembered_workspace_unlocks_from_the_keychain_until_forgotten() {
         "--remember",
     ]);
 
-    let out = ws
-        .command()
-        .env_remove("ROSTER_PASSPHRASE")
-        .arg("status")
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "the keychain key opens the workspace: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let status = String::from_utf8_lossy(&out.stdout);
+    // The keychain key opens the workspace.
+    let status = succeeds(ws.command().env_remove("ROSTER_PASSPHRASE").arg("status"));
     assert!(
         status.contains("Acme") && status.contains("key in this device's keychain"),
         "{status}"

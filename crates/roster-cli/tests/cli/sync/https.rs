@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 
 use super::harness::{ADMIN, PASSWORD, ServerProcess};
-use crate::fixture::Workspace;
+use crate::fixture::{Workspace, succeeds};
 
 /// A certificate authority and a server certificate for 127.0.0.1 it issued; answers the
 /// authority's certificate, the server's certificate and the server's key.
@@ -61,19 +61,12 @@ fn login_and_sync_over_https_trust_the_companys_certificate_authority_only() {
     assert!(!ws.dir.exists(), "nothing was created");
 
     let trusted = |args: &[&str]| {
-        let out = ws
-            .command()
-            .env("SSL_CERT_FILE", &ca)
-            .env("ROSTER_PASSWORD", PASSWORD)
-            .args(args)
-            .output()
-            .expect("roster runs");
-        assert!(
-            out.status.success(),
-            "roster {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeds(
+            ws.command()
+                .env("SSL_CERT_FILE", &ca)
+                .env("ROSTER_PASSWORD", PASSWORD)
+                .args(args),
+        )
     };
     trusted(&login);
     trusted(&[

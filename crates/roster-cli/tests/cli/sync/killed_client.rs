@@ -9,7 +9,7 @@ use std::time::Duration;
 use roster_client::{Passphrase, Session, Unlock};
 
 use super::harness::{ADMIN, Device, PASSPHRASE, PASSWORD, ServerProcess, normalized};
-use crate::fixture::Workspace;
+use crate::fixture::{Workspace, succeeds};
 
 /// More than two pages of `roster_client::PULL_PAGE` changes, so a kill can land between
 /// two page commits.
@@ -32,17 +32,13 @@ fn the_cli_killed_mid_pull_resumes_from_its_last_page_and_applies_its_queued_cha
     server.member(&mut admin, "mia@acme.example", &[], false);
 
     let cli = Workspace::empty();
-    let login = cli
-        .command()
-        .env("ROSTER_PASSWORD", PASSWORD)
-        .args(["login", "--server", url.as_str(), "--email", ADMIN])
-        .output()
-        .expect("roster runs");
-    assert!(
-        login.status.success(),
-        "{}",
-        String::from_utf8_lossy(&login.stderr)
-    );
+    succeeds(cli.command().env("ROSTER_PASSWORD", PASSWORD).args([
+        "login",
+        "--server",
+        url.as_str(),
+        "--email",
+        ADMIN,
+    ]));
     let start = cursor(&cli);
 
     for i in 0..EDITS {
