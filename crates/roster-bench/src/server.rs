@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use axum_server::tls_rustls::RustlsConfig;
 use rand::{Rng, SeedableRng};
 use roster_core::{Company, Email, Member, MemberId, Name, Timestamp};
 use roster_server::app::Config;
@@ -144,26 +145,25 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Serves `storage` on a free loopback port in this process (no mail, no TLS, no
 /// releases); answers its address.
-pub async fn spawn_server(storage: SqliteStorage) -> Result<std::net::SocketAddr> {
+/// A server on loopback, over HTTPS when given `tls`.
+pub async fn spawn_server(
+    storage: SqliteStorage,
+    tls: Option<RustlsConfig>,
+) -> Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let config = Config {
-        public_url: format!("http://{addr}"),
+        public_url: format!("{scheme}://{addr}"),
         session_days: 1,
         releases_dir: std::env::temp_dir().join("roster-bench-no-releases"),
     };
-    tokio::spawn(server::serve(
-        listener,
-        Db::new(storage),
-        config,
-        None,
-        None,
-    ));
+    tokio::spawn(server::serve(listener, Db::new(storage), config, None, tls));
     Ok(addr)
 }
 
 async fn load(storage: SqliteStorage, args: &Args) -> Result<Report> {
-    let base = format!("http://{}", spawn_server(storage).await?);
+    let base = format!("http://{}", spawn_server(storage, None).await?);
 
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.clients)

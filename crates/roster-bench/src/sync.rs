@@ -4,10 +4,19 @@
 //!   made from it; the sign-in and the passphrase's Argon2id are reported apart), against
 //!   a raw bulk insert of the same member and permission rows into the same kind of file
 //!   (SQLCipher, same schema) measured in the same run.
-//! - One change's round trip (push, then pull) through a counting TCP proxy: latency and
-//!   bytes on the wire, both ways, headers included.
+//! - One change's round trip (a push answered with its page of changes, the usual sync)
+//!   through a counting TCP proxy: latency and bytes on the wire, both ways, headers and
+//!   TLS included.
 //! - Push throughput: ops queued offline, pushed in batches.
+//!
+//! By default the server speaks HTTPS, as a company server is reached, so the client and
+//! the server agree on HTTP/2 by ALPN; `--plain` measures plain HTTP/1.1 instead. For
+//! HTTPS the bench makes a certificate authority and runs itself again trusting it
+//! (`SSL_CERT_FILE`, read once by the platform's verifier): this crate forbids the unsafe
+//! `set_var`.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -37,6 +46,13 @@ pub struct Args {
     ops: u32,
     #[arg(long)]
     json: bool,
+    /// Plain HTTP/1.1 instead of HTTPS
+    #[arg(long)]
+    plain: bool,
+    /// Where the server's certificate and key are: set by the bench when it runs itself
+    /// again trusting its own certificate authority.
+    #[arg(long, hide = true)]
+    tls_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +68,8 @@ struct Report {
     round_trip_p50_ms: f64,
     round_trip_p99_ms: f64,
     round_trip_bytes: u64,
+    /// `HTTP/2 over TLS` or `HTTP/1.1`.
+    transport: String,
     push_ops: u32,
     push_ops_per_s: f64,
 }
@@ -60,14 +78,17 @@ struct Report {
 #[derive(Default)]
 struct Wire(AtomicU64);
 
-async fn proxy(target: std::net::SocketAddr, wire: Arc<Wire>) -> Result<String> {
+async fn proxy(target: std::net::SocketAddr, wire: Arc<Wire>, scheme: &str) -> Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let wire = Arc::clone(&wire);
             tokio::spawn(async move {
                 if let Ok(server) = TcpStream::connect(target).await {
+                    // Relay at once: Nagle's wait here would be the proxy's latency, not ours.
+                    let _ = client.set_nodelay(true);
+                    let _ = server.set_nodelay(true);
                     relay(client, server, wire).await;
                 }
             });
@@ -152,8 +173,43 @@ fn raw_insert(dir: &std::path::Path, snapshot: &Snapshot) -> Result<Duration> {
     Ok(start.elapsed())
 }
 
+/// A certificate authority, and a certificate for 127.0.0.1 it issued, written to `dir`.
+fn certificate_authority(dir: &Path) -> Result<PathBuf> {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate()?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key)?;
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate()?;
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned()])?.signed_by(&key, &issuer)?;
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, ca_cert.pem())?;
+    std::fs::write(dir.join("server.pem"), cert.pem())?;
+    std::fs::write(dir.join("server.key"), key.serialize_pem())?;
+    Ok(ca)
+}
+
+/// Runs this bench again with the same arguments, trusting a certificate authority made
+/// for it.
+fn run_over_tls() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let ca = certificate_authority(dir.path())?;
+    let status = Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .arg("--tls-dir")
+        .arg(dir.path())
+        .env("SSL_CERT_FILE", ca)
+        .status()?;
+    anyhow::ensure!(status.success(), "the bench over HTTPS failed: {status}");
+    Ok(())
+}
+
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub fn run(args: Args) -> Result<()> {
+    if !args.plain && args.tls_dir.is_none() {
+        return run_over_tls();
+    }
     let temp = tempfile::tempdir()?;
     let started = Instant::now();
     let storage = seed(&temp.path().join("server"), args.members)?;
@@ -168,7 +224,7 @@ pub fn run(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart; of which the snapshot's download and decoding {:.2} s)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire\n  push              {:>7.0} ops/s ({} ops)",
+            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart; of which the snapshot's download and decoding {:.2} s)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire ({})\n  push              {:>7.0} ops/s ({} ops)",
             report.members,
             report.first_sync_s,
             report.snapshot_rows,
@@ -179,6 +235,7 @@ pub fn run(args: Args) -> Result<()> {
             report.round_trip_p50_ms,
             report.round_trip_p99_ms,
             report.round_trip_bytes,
+            report.transport,
             report.push_ops_per_s,
             report.push_ops
         );
@@ -191,9 +248,18 @@ async fn measure(
     args: &Args,
     dir: &std::path::Path,
 ) -> Result<Report> {
-    let target = spawn_server(storage).await?;
+    let tls = match &args.tls_dir {
+        Some(dir) => Some(
+            roster_server::server::load_tls(&dir.join("server.pem"), &dir.join("server.key"))
+                .await
+                .map_err(anyhow::Error::msg)?,
+        ),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let target = spawn_server(storage, tls).await?;
     let wire = Arc::new(Wire::default());
-    let proxied = proxy(target, Arc::clone(&wire)).await?;
+    let proxied = proxy(target, Arc::clone(&wire), scheme).await?;
     let passphrase = Passphrase::new(PASSPHRASE.to_owned());
 
     let started = Instant::now();
@@ -250,6 +316,11 @@ async fn measure(
         round_trip_p50_ms: percentile_ms(&mut trips, 0.5),
         round_trip_p99_ms: percentile_ms(&mut trips, 0.99),
         round_trip_bytes: bytes,
+        transport: if args.tls_dir.is_some() {
+            "HTTP/2 over TLS".into()
+        } else {
+            "HTTP/1.1".into()
+        },
         push_ops: args.ops,
         push_ops_per_s: f64::from(args.ops) / push.as_secs_f64(),
     })

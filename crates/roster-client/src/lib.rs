@@ -28,5 +28,6 @@ pub use roster_store::{
     MemberQuery, Outcome, Passphrase, PermissionListing, SupportContactListing, Unlock,
 };
 pub use roster_store::{Conflict, SyncState};
+pub use roster_wire::ChangesQuery;
 pub use session::{CreateOptions, Session};
 pub use sync::{LoginOptions, PULL_PAGE, PUSH_BATCH, SyncReport};

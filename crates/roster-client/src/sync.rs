@@ -9,7 +9,7 @@ use roster_core::{Actor, DeviceId, Envelope, OpId};
 use roster_store::{
     Conflict, Outcome, Passphrase, PulledChange, ServerAnswer, SyncState, SystemActor, Workspace,
 };
-use roster_wire::{AuditEntryView, MAX_PUSH, OpOutcome};
+use roster_wire::{AuditEntryView, ChangesPage, ChangesQuery, MAX_PUSH, OpOutcome};
 use uuid::Uuid;
 
 use crate::error::{ClientError, bad_input};
@@ -157,25 +157,37 @@ impl Session {
         Ok(self.workspace().sync_state()?)
     }
 
-    /// Pushes every queued op, then pulls every change after the cursor. If the server
-    /// cannot be reached the error says so and every change stays queued.
+    /// Pushes every queued op, then pulls every change after the cursor. The last push
+    /// carries the cursor and its answer the changes after it, so the usual sync (a few
+    /// edits, a few changes from others) is one exchange. If the server cannot be reached
+    /// the error says so and every change stays queued.
     pub async fn sync(&mut self, remote: &Remote) -> Result<SyncReport, ClientError> {
-        let mut report = self.push(remote).await?;
-        self.pull(remote, &mut report).await?;
+        let mut report = SyncReport::default();
+        let more = self.push(remote, &mut report).await?;
+        if more {
+            self.pull(remote, &mut report).await?;
+        }
         report.cursor = self.sync_state()?.cursor;
         Ok(report)
     }
 
-    async fn push(&mut self, remote: &Remote) -> Result<SyncReport, ClientError> {
-        let mut report = SyncReport::default();
+    /// Pushes the outbox in batches; answers whether changes are left to pull.
+    async fn push(
+        &mut self,
+        remote: &Remote,
+        report: &mut SyncReport,
+    ) -> Result<bool, ClientError> {
         loop {
             let batch = self
                 .workspace()
                 .outbox(u32::try_from(PUSH_BATCH.min(MAX_PUSH)).unwrap_or(500))?;
             if batch.is_empty() {
-                return Ok(report);
+                return Ok(true);
             }
-            let response = remote.push(&batch).await?;
+            // A full batch likely has more behind it: only the last asks for the page.
+            let last = batch.len() < PUSH_BATCH;
+            let pull = if last { Some(self.pull_query()?) } else { None };
+            let response = remote.push(&batch, pull).await?;
             let answers = answers_for(&batch, response.results)?;
             for (_, answer) in &answers {
                 match answer {
@@ -189,49 +201,71 @@ impl Session {
             report.conflicts += self
                 .workspace_mut()
                 .record_answers(&answers, &label, now())?;
+            if let Some(page) = response.page {
+                return self.take_page(remote, page, report).await;
+            }
         }
     }
 
     async fn pull(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<(), ClientError> {
         loop {
-            let state = self.sync_state()?;
-            let page = remote
-                .changes(state.cursor, state.audit_cursor, PULL_PAGE)
-                .await?;
-            let label = self.actor_label().to_owned();
-            if page.resnapshot {
-                let fresh = remote.snapshot().await?;
-                report.resnapshot = true;
-                report.conflicts += self.workspace_mut().replace_with_snapshot(
-                    &fresh.snapshot,
-                    fresh.seq,
-                    &audit_rows(&fresh.audit)?,
-                    &label,
-                    now(),
-                )?;
-                continue;
-            }
-            let changes: Vec<PulledChange> = page
-                .changes
-                .into_iter()
-                .map(|logged| PulledChange {
-                    seq: logged.seq,
-                    op: OpId::from_uuid(logged.op_id),
-                    changes: logged.changes,
-                })
-                .collect();
-            report.pulled += u32::try_from(changes.len()).unwrap_or(u32::MAX);
-            report.conflicts += self.workspace_mut().apply_pull(
-                &changes,
-                page.next,
-                &audit_rows(&page.audit)?,
-                &label,
-                now(),
-            )?;
-            if !page.more {
+            let page = remote.changes(&self.pull_query()?).await?;
+            if !self.take_page(remote, page, report).await? {
                 return Ok(());
             }
         }
+    }
+
+    /// Where this workspace's cursors stand, as the server is asked for what follows.
+    fn pull_query(&self) -> Result<ChangesQuery, ClientError> {
+        let state = self.sync_state()?;
+        Ok(ChangesQuery {
+            after: state.cursor,
+            audit_after: Some(state.audit_cursor),
+            limit: Some(PULL_PAGE),
+        })
+    }
+
+    /// Applies one page of changes (or, when the account's rights changed, a fresh
+    /// snapshot); answers whether more are left to pull.
+    async fn take_page(
+        &mut self,
+        remote: &Remote,
+        page: ChangesPage,
+        report: &mut SyncReport,
+    ) -> Result<bool, ClientError> {
+        let label = self.actor_label().to_owned();
+        if page.resnapshot {
+            let fresh = remote.snapshot().await?;
+            report.resnapshot = true;
+            report.conflicts += self.workspace_mut().replace_with_snapshot(
+                &fresh.snapshot,
+                fresh.seq,
+                &audit_rows(&fresh.audit)?,
+                &label,
+                now(),
+            )?;
+            // The snapshot's own sequence number may be behind changes made since.
+            return Ok(true);
+        }
+        let changes: Vec<PulledChange> = page
+            .changes
+            .into_iter()
+            .map(|logged| PulledChange {
+                seq: logged.seq,
+                op: OpId::from_uuid(logged.op_id),
+                changes: logged.changes,
+            })
+            .collect();
+        report.pulled += u32::try_from(changes.len()).unwrap_or(u32::MAX);
+        report.conflicts += self.workspace_mut().apply_pull(
+            &changes,
+            page.next,
+            &audit_rows(&page.audit)?,
+            &label,
+            now(),
+        )?;
+        Ok(page.more)
     }
 
     /// The ops that did not land, with the reason.

@@ -3,6 +3,7 @@
 //! the server knows them at that moment.
 
 pub mod app;
+pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod mailer;

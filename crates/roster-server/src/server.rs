@@ -10,6 +10,8 @@ use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::RustlsConfig;
 use roster_wire::Health;
 use tokio::net::TcpListener;
@@ -20,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::{AppState, Config};
+use crate::encoding;
 use crate::error::ApiError;
 use crate::mailer::{self, Mailer};
 use crate::routes::{apps, audit, auth, company, members, pages, sync, updates};
@@ -119,26 +122,27 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api();
     let openapi = Arc::new(openapi);
-    api.route(
-        "/openapi.json",
-        get(move || {
-            let doc = Arc::clone(&openapi);
-            async move { Json(doc.as_ref().clone()) }
-        }),
-    )
-    .route(
-        "/invite/{token}",
-        get(pages::invitation_form).post(pages::accept_invitation),
-    )
-    .route(
-        "/reset/{token}",
-        get(pages::reset_form).post(pages::reset_password),
-    )
-    .route("/assets/password-policy.js", get(pages::policy_script))
-    .route("/assets/page.css", get(pages::stylesheet))
-    .fallback(not_found)
-    .layer(DefaultBodyLimit::max(MAX_BODY))
-    .with_state(state)
+    let app = api
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&openapi);
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route(
+            "/invite/{token}",
+            get(pages::invitation_form).post(pages::accept_invitation),
+        )
+        .route(
+            "/reset/{token}",
+            get(pages::reset_form).post(pages::reset_password),
+        )
+        .route("/assets/password-policy.js", get(pages::policy_script))
+        .route("/assets/page.css", get(pages::stylesheet))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY));
+    encoding::gzip(app).with_state(state)
 }
 
 /// How long requests in flight get to finish once the server is asked to stop.
@@ -162,7 +166,14 @@ pub async fn serve(
     };
     tokio::spawn(mailer::run(db, mailer, mail_queued));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Answers go out in several writes (HTTP/2 frames, gzip chunks); with Nagle's algorithm
+    // each later write would wait for the client's delayed ACK, some 40 ms.
     let Some(tls) = tls else {
+        let listener = listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::warn!("could not set TCP_NODELAY on a connection: {err}");
+            }
+        });
         return axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -176,6 +187,7 @@ pub async fn serve(
         stopping.graceful_shutdown(Some(SHUTDOWN_GRACE));
     });
     axum_server::tls_rustls::from_tcp_rustls(listener.into_std()?, tls)?
+        .map(|tls| tls.acceptor(NoDelayAcceptor::new()))
         .handle(handle)
         .serve(app)
         .await

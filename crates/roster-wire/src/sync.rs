@@ -4,12 +4,17 @@
 //!   sequence number it was taken at.
 //! - `POST /api/v1/sync/push`: a batch of ops made on the device; each is applied at most
 //!   once by its id and answered `applied` (with its sequence number), `unchanged` or
-//!   `rejected` (with the refusal's code and message).
+//!   `rejected` (with the refusal's code and message). A push that says where the device's
+//!   cursor stands (`pull`) is answered with the page of changes after it too, so one
+//!   exchange both pushes and pulls: the usual sync of one edit is one round trip.
 //! - `GET /api/v1/sync/changes?after=SEQ`: the changes after a cursor, in pages.
 //!
 //! Every sync request carries [`PROTOCOL_HEADER`] with [`PROTOCOL`]; a server that speaks
 //! another version answers 426 with the code `update_required`, so an old client tells its
 //! admin to update instead of reading data it does not understand.
+//!
+//! Bodies may be gzip-compressed both ways (`Content-Encoding: gzip`); the server answers
+//! compressed when the request says `Accept-Encoding: gzip`.
 
 use roster_core::{Change, Envelope, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -20,7 +25,11 @@ use crate::AuditEntryView;
 
 /// The sync protocol version this build speaks. Raise it for any change a client of the
 /// previous version would misread.
-pub const PROTOCOL: u32 = 1;
+///
+/// - 1: snapshot, push, changes.
+/// - 2: a push may carry the pull cursor and be answered with the changes after it; push
+///   bodies may be gzip-compressed.
+pub const PROTOCOL: u32 = 2;
 
 /// The request (and response) header that carries [`PROTOCOL`].
 pub const PROTOCOL_HEADER: &str = "roster-protocol";
@@ -39,12 +48,19 @@ pub struct PushRequest {
     /// expects. The server acts as the session's account, whatever `actor` says.
     #[schema(value_type = Vec<Object>)]
     pub ops: Vec<Envelope>,
+    /// The device's pull cursor: when given, the answer carries the page of changes after
+    /// it, read once the ops are written (so it holds them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<ChangesQuery>,
 }
 
-/// One answer per op pushed, in the same order.
+/// One answer per op pushed, in the same order, and the changes page the push asked for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
+    /// The changes after the push's `pull` cursor; absent when it gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<ChangesPage>,
 }
 
 /// What the server did with one op. A retried op gets its first answer again.
@@ -66,15 +82,17 @@ pub enum OpOutcome {
 }
 
 /// Which changes to send.
-#[derive(Debug, Clone, Deserialize, Serialize, IntoParams)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The last change-log sequence number the device holds.
     pub after: i64,
     /// The last server audit sequence number the device holds (admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_after: Option<i64>,
     /// 1–5000, default 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
 

@@ -139,7 +139,9 @@ pub struct AuditEntryView {
     pub outcome: String,
     pub action: String,
     pub summary: String,
-    /// Records before and after (a list of changes), or the refused op.
+    /// What changed: a list of changes, each a record created (`before` null) or removed
+    /// (`after` null) whole, or an update as the record's `key` with only the fields that
+    /// changed, `before` and `after`. For a refused attempt, the op.
     pub changes: serde_json::Value,
 }
 

@@ -79,6 +79,12 @@ pub async fn changes(
 ) -> Result<Json<ChangesPage>, ApiError> {
     require_protocol(&headers)?;
     authorize_read(&me.rights, Read::Members)?;
+    let limit = page_size(&query)?;
+    Ok(Json(page(&state, &me, query, limit).await?))
+}
+
+/// How many changes `query` asks for, or why it cannot be served.
+fn page_size(query: &ChangesQuery) -> Result<u32, ApiError> {
     let limit = query.limit.unwrap_or(1000);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::bad_request(format!(
@@ -90,13 +96,21 @@ pub async fn changes(
             "after and audit_after are sequence numbers: 0 or more.",
         ));
     }
+    Ok(limit)
+}
+
+/// The page of changes after `query`'s cursor, as `me` may see them.
+async fn page(
+    state: &AppState,
+    me: &SignedIn,
+    query: ChangesQuery,
+    limit: u32,
+) -> Result<ChangesPage, ApiError> {
     let (rights, account) = (me.rights.clone(), me.member);
-    Ok(Json(
-        state
-            .db
-            .run(move |db| db.changes(&rights, account, query.after, query.audit_after, limit))
-            .await?,
-    ))
+    Ok(state
+        .db
+        .run(move |db| db.changes(&rights, account, query.after, query.audit_after, limit))
+        .await?)
 }
 
 /// Apply a batch of ops made on a device, in order, each at most once by its id.
@@ -119,6 +133,15 @@ pub async fn push(
             body.ops.len()
         )));
     }
+    // Checked before anything is written: a push is refused whole or served whole.
+    let pull = match body.pull {
+        Some(query) => {
+            authorize_read(&me.rights, Read::Members)?;
+            let limit = page_size(&query)?;
+            Some((query, limit))
+        }
+        None => None,
+    };
     // Only invitations need the company's name (for their mail).
     let mails_invitations = body.ops.iter().any(|envelope| {
         matches!(
@@ -173,7 +196,12 @@ pub async fn push(
     if mails {
         state.mail_queued.notify_one();
     }
-    Ok(Json(PushResponse { results }))
+    // Read after the ops are written, so the page holds them: the device needs no pull.
+    let page = match pull {
+        Some((query, limit)) => Some(page(&state, &me, query, limit).await?),
+        None => None,
+    };
+    Ok(Json(PushResponse { results, page }))
 }
 
 /// Makes a pushed op the server's own: the session's account acts, at the server's time

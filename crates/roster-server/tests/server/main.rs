@@ -4,6 +4,7 @@
 mod accounts;
 mod authorization;
 mod bad_input;
+mod encoding;
 mod fixture;
 mod invitations;
 mod sync;

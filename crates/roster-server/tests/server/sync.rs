@@ -45,6 +45,14 @@ fn push(client: &Client, ops: &[Value]) -> Vec<Value> {
     answer.body["results"].as_array().expect("results").clone()
 }
 
+/// The id of the member with this e-mail.
+fn id_of(admin: &Client, email: &str) -> String {
+    admin.member(email)["id"]
+        .as_str()
+        .expect("member id")
+        .to_owned()
+}
+
 fn infra(admin: &Client, name: &str) -> String {
     let subscription = admin.post(
         "/api/v1/subscriptions",
@@ -63,10 +71,7 @@ fn a_pushed_op_acts_as_the_session_account_and_applies_once_however_often_it_is_
     let server = Server::start();
     let admin = server.admin();
     let x = infra(&admin, "X");
-    let admin_id = admin.member(crate::fixture::ADMIN)["id"]
-        .as_str()
-        .expect("admin id")
-        .to_owned();
+    let admin_id = id_of(&admin, crate::fixture::ADMIN);
     let (plain_id, plain) = active(
         &server,
         &admin,
@@ -131,6 +136,7 @@ fn a_client_of_another_protocol_version_is_told_to_update_and_nothing_is_read() 
     for (sent, code) in [
         (None, "update_required"),
         (Some("0"), "update_required"),
+        (Some("1"), "update_required"),
         (Some("99"), "server_outdated"),
     ] {
         let mut request = http.get(&url).bearer_auth(&token);
@@ -322,5 +328,109 @@ fn a_pulled_update_carries_the_record_after_only_and_a_removal_the_record_remove
     assert_eq!(
         changes[1]["before"]["infra"], x,
         "a removal names the record that goes"
+    );
+}
+
+#[test]
+fn a_push_that_gives_its_cursor_is_answered_with_the_changes_after_it() {
+    let server = Server::start();
+    let admin = server.admin();
+    let admin_id = id_of(&admin, crate::fixture::ADMIN);
+    let (pat, _) = active(&server, &admin, "pat@acme.example", json!([]));
+    let name = admin.member("pat@acme.example")["name"].clone();
+    let snapshot = admin.get("/api/v1/sync/snapshot").body;
+    let head = snapshot["seq"].as_i64().expect("seq");
+    let audit_head = snapshot["audit"]
+        .as_array()
+        .and_then(|entries| entries.last())
+        .and_then(|entry| entry["seq"].as_i64())
+        .expect("audit seq");
+    let rename = envelope(
+        &admin_id,
+        json!({ "op": "edit_profile", "member": pat, "name": "Pat Q. Smith" }),
+    );
+    let cursor = json!({ "after": head, "audit_after": audit_head });
+    let answer = admin.post(
+        "/api/v1/sync/push",
+        json!({ "ops": [rename], "pull": cursor }),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["results"][0]["outcome"]["result"], "applied");
+
+    let page = &answer.body["page"];
+    assert_eq!(
+        page["changes"][0]["op_id"], rename["id"],
+        "the page holds the op just pushed: {page}"
+    );
+    assert_eq!(
+        page["changes"][0]["changes"][0]["after"]["name"],
+        "Pat Q. Smith"
+    );
+    assert_eq!(page["more"], false);
+    let pulled = admin
+        .get(&format!(
+            "/api/v1/sync/changes?after={head}&audit_after={audit_head}"
+        ))
+        .body;
+    assert_eq!(*page, pulled, "the same page a pull gets");
+
+    let entry = &page["audit"][0];
+    assert_eq!(entry["action"], "edit_profile", "{entry}");
+    assert_eq!(
+        entry["changes"][0],
+        json!({
+            "key": { "type": "member", "id": pat },
+            "before": { "name": name },
+            "after": { "name": "Pat Q. Smith" },
+        }),
+        "an update's audit entry shows only what changed"
+    );
+
+    // Without a cursor, no page: an older push stays as it was.
+    let again = admin.post(
+        "/api/v1/sync/push",
+        json!({ "ops": [envelope(&admin_id, json!({ "op": "edit_profile", "member": pat, "name": "Pat" }))] }),
+    );
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert!(again.body.get("page").is_none(), "{}", again.text);
+}
+
+#[test]
+fn a_push_whose_cursor_is_invalid_is_refused_whole_and_writes_nothing() {
+    let server = Server::start();
+    let admin = server.admin();
+    let admin_id = id_of(&admin, crate::fixture::ADMIN);
+    let (pat, _) = active(&server, &admin, "pat@acme.example", json!([]));
+    let name = admin.member("pat@acme.example")["name"].clone();
+    for (cursor, says) in [
+        (json!({ "after": 0, "limit": 0 }), "limit"),
+        (json!({ "after": -1 }), "sequence numbers"),
+        (json!({ "after": 0, "since": 3 }), "unknown field"),
+    ] {
+        let rename = envelope(
+            &admin_id,
+            json!({ "op": "edit_profile", "member": pat, "name": "Renamed" }),
+        );
+        let answer = admin.post(
+            "/api/v1/sync/push",
+            json!({ "ops": [rename], "pull": cursor }),
+        );
+        assert!(
+            matches!(answer.status, 400 | 422),
+            "{cursor}: {}",
+            answer.text
+        );
+        assert!(
+            answer.body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(says)),
+            "{cursor}: {}",
+            answer.text
+        );
+    }
+    assert_eq!(
+        admin.member("pat@acme.example")["name"],
+        name,
+        "no op of a refused push was applied"
     );
 }

@@ -46,6 +46,16 @@ fn the_server_serves_https_with_the_given_certificate() {
         token: None,
     };
     assert_eq!(trusting.get("/health").status, 200);
+    let health = trusting
+        .http
+        .get(format!("{}/health", server.url))
+        .send()
+        .expect("answer");
+    assert_eq!(
+        health.version(),
+        reqwest::Version::HTTP_2,
+        "clients that speak it get HTTP/2, agreed in the TLS handshake"
+    );
     let signed_in = trusting.post(
         "/api/v1/auth/sign-in",
         serde_json::json!({ "email": ADMIN, "password": ADMIN_PASSWORD }),

@@ -107,7 +107,11 @@ fn the_cli_killed_mid_pull_resumes_from_its_last_page_and_applies_its_queued_cha
         "the killed device ends holding exactly what the server holds"
     );
     let log = admin
-        .block_on(admin.remote.changes(head, 0, 5000))
+        .block_on(admin.remote.changes(&roster_client::ChangesQuery {
+            after: head,
+            audit_after: None,
+            limit: Some(5000),
+        }))
         .expect("log");
     let invited = log
         .changes

@@ -257,7 +257,11 @@ proptest! {
             prop_assert_eq!(&normalized(&device.snapshot()), &truth, "device {} differs from the server", i);
         }
         let log = world.devices[0]
-            .block_on(world.devices[0].remote.changes(0, 0, 5000))
+            .block_on(world.devices[0].remote.changes(&roster_client::ChangesQuery {
+            after: 0,
+            audit_after: None,
+            limit: Some(5000),
+        }))
             .expect("change log");
         let logged: Vec<uuid::Uuid> = log.changes.iter().map(|c| c.op_id).collect();
         let unique: BTreeSet<uuid::Uuid> = logged.iter().copied().collect();

@@ -261,7 +261,13 @@ fn a_batch_applied_whose_answer_is_lost_is_applied_once_when_retried() {
     proxy.set(Fault::None);
     a.settle();
 
-    let log = a.block_on(a.remote.changes(head, 0, 5000)).expect("log");
+    let log = a
+        .block_on(a.remote.changes(&roster_client::ChangesQuery {
+            after: head,
+            audit_after: None,
+            limit: Some(5000),
+        }))
+        .expect("log");
     let mut ids: Vec<_> = log.changes.iter().map(|c| c.op_id).collect();
     assert_eq!(ids.len(), 3, "three ops, three entries: {ids:?}");
     ids.dedup();

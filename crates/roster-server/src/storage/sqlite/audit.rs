@@ -2,10 +2,11 @@
 //! from where, what, before and after. Hash-chained: each entry's hash covers the previous
 //! hash and the entry's stored columns, so an edited or removed entry breaks the chain.
 
-use roster_core::{InfraId, Timestamp};
+use roster_core::{Change, InfraId, Timestamp};
 use roster_wire::AuditEntryView;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::storage::{Caller, StorageError};
@@ -189,7 +190,7 @@ fn query(
             outcome: row.get(4)?,
             action: row.get(5)?,
             summary: row.get(6)?,
-            changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
+            changes: changes_view(&changes),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -212,4 +213,95 @@ pub(crate) fn list_after(
     }
     sql.push_str(&format!(" ORDER BY a.seq LIMIT {}", limit.clamp(1, 5_000)));
     query(conn, &sql, args)
+}
+
+/// An entry's changes as people (and devices) read them: a record created or removed
+/// whole; for an update, the record's key and only the fields that changed, before and
+/// after. An update that showed both records whole was mostly the same record twice. A
+/// refused attempt's entry holds its op, shown as stored.
+fn changes_view(stored: &str) -> Value {
+    match serde_json::from_str::<Vec<Change>>(stored) {
+        Ok(changes) => changes.iter().map(change_view).collect(),
+        Err(_) => serde_json::from_str(stored).unwrap_or(Value::Null),
+    }
+}
+
+fn change_view(change: &Change) -> Value {
+    let whole = || serde_json::to_value(change).unwrap_or(Value::Null);
+    let (Some(before), Some(after)) = (&change.before, &change.after) else {
+        return whole();
+    };
+    let (Ok(Value::Object(mut before)), Ok(Value::Object(mut after))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return whole();
+    };
+    let changed: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|field| before.get(*field) != after.get(*field))
+        .cloned()
+        .collect();
+    let only_changed = |record: &mut Map<String, Value>| {
+        record.retain(|field, _| changed.contains(field));
+        Value::Object(std::mem::take(record))
+    };
+    json!({
+        "key": change.key(),
+        "before": only_changed(&mut before),
+        "after": only_changed(&mut after),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_core::{Email, Member, MemberId, MemberKind, MemberStatus, Name};
+
+    use super::*;
+
+    fn member(name: &str) -> Member {
+        Member {
+            id: MemberId::from_uuid(uuid::Uuid::from_u128(7)),
+            email: Email::parse("ada@acme.example").expect("email"),
+            name: Name::parse(name).expect("name"),
+            kind: MemberKind::ItUser,
+            status: MemberStatus::Active,
+            company_admin: false,
+            administrator: false,
+            phone: None,
+            security_contact: false,
+            created_at: Timestamp::from_unix_millis(1),
+        }
+    }
+
+    #[test]
+    fn an_update_shows_the_key_and_only_the_fields_that_changed() {
+        let stored =
+            serde_json::to_string(&[Change::update(member("Ada"), member("Ada Lovelace"))])
+                .expect("json");
+        assert_eq!(
+            changes_view(&stored),
+            json!([{
+                "key": {"type": "member", "id": "00000000-0000-0000-0000-000000000007"},
+                "before": {"name": "Ada"},
+                "after": {"name": "Ada Lovelace"},
+            }])
+        );
+    }
+
+    #[test]
+    fn a_created_record_and_a_refused_op_show_whole() {
+        let created = [Change::create(member("Ada"))];
+        let stored = serde_json::to_string(&created).expect("json");
+        assert_eq!(
+            changes_view(&stored),
+            serde_json::to_value(created).expect("json")
+        );
+        let refused =
+            r#"{"op":"deactivate_member","member":"00000000-0000-0000-0000-000000000007"}"#;
+        assert_eq!(
+            changes_view(refused),
+            serde_json::from_str::<Value>(refused).expect("json")
+        );
+    }
 }
