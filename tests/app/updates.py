@@ -4,6 +4,7 @@ CLI as an operator would, publishing with `roster-server release add`, and a pro
 stands between the app and the real server to play a hostile network.
 """
 
+import gzip
 import http.client
 import http.server
 import json
@@ -80,14 +81,19 @@ class Proxy:
                     return
                 finally:
                     upstream.close()
+                dropped = ("content-length", "transfer-encoding", "connection")
                 if (proxy.mode == "strip-signature" and self.path.startswith("/api/v1/updates/")
                         and answer.status == 200 and "json" in (answer.getheader("Content-Type") or "")):
+                    # The server gzips JSON for clients that accept it; the offer is rewritten plain.
+                    if answer.getheader("Content-Encoding") == "gzip":
+                        data = gzip.decompress(data)
                     offer = json.loads(data)
                     offer.pop("signature", None)
                     data = json.dumps(offer).encode()
+                    dropped += ("content-encoding",)
                 self.send_response(answer.status)
                 for key, value in answer.getheaders():
-                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    if key.lower() not in dropped:
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

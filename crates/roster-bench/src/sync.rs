@@ -62,6 +62,9 @@ struct Report {
     first_sync_s: f64,
     /// The snapshot alone: the server reads it, sends it, the device decodes it.
     snapshot_download_s: f64,
+    /// The snapshot's bytes on the wire (compressed, with TLS when over HTTPS), and as JSON.
+    snapshot_bytes: u64,
+    snapshot_json_bytes: usize,
     sign_in_s: f64,
     raw_insert_s: f64,
     first_sync_vs_raw: f64,
@@ -224,12 +227,14 @@ pub fn run(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart; of which the snapshot's download and decoding {:.2} s)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire ({})\n  push              {:>7.0} ops/s ({} ops)",
+            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart; of which the snapshot's download and decoding {:.2} s, {:.1} MB on the wire for {:.1} MB of JSON)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire ({})\n  push              {:>7.0} ops/s ({} ops)",
             report.members,
             report.first_sync_s,
             report.snapshot_rows,
             report.sign_in_s,
             report.snapshot_download_s,
+            report.snapshot_bytes as f64 / 1e6,
+            report.snapshot_json_bytes as f64 / 1e6,
             report.raw_insert_s,
             report.first_sync_vs_raw,
             report.round_trip_p50_ms,
@@ -267,8 +272,11 @@ async fn measure(
     remote.sign_in(ADMIN, PASSWORD).await?;
     let sign_in = started.elapsed();
     let started = Instant::now();
-    remote.snapshot().await.context("snapshot")?;
+    let before = wire.0.load(Ordering::Relaxed);
+    let downloaded = remote.snapshot().await.context("snapshot")?;
     let download = started.elapsed();
+    let snapshot_bytes = wire.0.load(Ordering::Relaxed) - before;
+    let snapshot_json_bytes = serde_json::to_vec(&downloaded)?.len();
     let started = Instant::now();
     let mut device = Session::connect(&dir.join("device"), &passphrase, &remote, ADMIN)
         .await
@@ -310,6 +318,8 @@ async fn measure(
         snapshot_rows: rows,
         first_sync_s: first_sync.as_secs_f64(),
         snapshot_download_s: download.as_secs_f64(),
+        snapshot_bytes,
+        snapshot_json_bytes,
         sign_in_s: sign_in.as_secs_f64(),
         raw_insert_s: raw.as_secs_f64(),
         first_sync_vs_raw: first_sync.as_secs_f64() / raw.as_secs_f64(),

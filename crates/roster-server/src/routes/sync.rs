@@ -2,8 +2,9 @@
 //! change log after their cursor. See `roster_wire::sync` for the protocol.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use roster_core::{Envelope, MemberId, Op, Read, authorize_read};
 use roster_wire::{
     ChangesPage, ChangesQuery, ErrorResponse, MAX_PAGE, MAX_PUSH, OpOutcome, OpResult, PROTOCOL,
@@ -19,8 +20,22 @@ use crate::storage::{Applied, Caller, SideEffect, StorageError};
 /// A push body may carry up to [`MAX_PUSH`] ops; other bodies stay small.
 pub const MAX_PUSH_BODY: usize = 4 * 1024 * 1024;
 
+/// A client that speaks this server's sync protocol. Checked from the headers before the
+/// body is read, so a client of another version is told what to do about it rather than
+/// that its body is malformed.
+#[derive(Debug)]
+pub struct SyncProtocol;
+
+impl<S: Send + Sync> FromRequestParts<S> for SyncProtocol {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        require_protocol(&parts.headers).map(|()| Self)
+    }
+}
+
 /// Refuses a client that speaks another sync protocol, with what to do about it.
-fn require_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
+fn require_protocol(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
     let sent = headers
         .get(PROTOCOL_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -46,15 +61,14 @@ fn require_protocol(headers: &HeaderMap) -> Result<(), ApiError> {
 
 /// Everything the signed-in account may see, and the sequence number to pull from.
 #[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])),
-    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 1")),
+    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 2 (roster_wire::PROTOCOL)")),
     responses((status = 200, body = SnapshotResponse), (status = 401, body = ErrorResponse),
         (status = 403, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
 pub async fn snapshot(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SyncProtocol,
     me: SignedIn,
 ) -> Result<Json<SnapshotResponse>, ApiError> {
-    require_protocol(&headers)?;
     authorize_read(&me.rights, Read::Members)?;
     let (rights, account) = (me.rights.clone(), me.member);
     Ok(Json(
@@ -67,17 +81,16 @@ pub async fn snapshot(
 
 /// The change log after `after`, filtered to what the account may see.
 #[utoipa::path(get, path = "/api/v1/sync/changes", tag = "sync", params(ChangesQuery,
-        ("roster-protocol" = u32, Header, description = "The sync protocol version, 1")),
+        ("roster-protocol" = u32, Header, description = "The sync protocol version, 2 (roster_wire::PROTOCOL)")),
     security(("bearer" = [])),
     responses((status = 200, body = ChangesPage), (status = 400, body = ErrorResponse),
         (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
 pub async fn changes(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SyncProtocol,
     me: SignedIn,
     Query(query): Query<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
-    require_protocol(&headers)?;
     authorize_read(&me.rights, Read::Members)?;
     let limit = page_size(&query)?;
     Ok(Json(page(&state, &me, query, limit).await?))
@@ -115,18 +128,17 @@ async fn page(
 
 /// Apply a batch of ops made on a device, in order, each at most once by its id.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
-    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 1")),
+    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 2 (roster_wire::PROTOCOL)")),
     security(("bearer" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorResponse),
         (status = 401, body = ErrorResponse), (status = 413, body = ErrorResponse), (status = 415, body = ErrorResponse),
         (status = 422, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
 pub async fn push(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SyncProtocol,
     me: SignedIn,
     Body(body): Body<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    require_protocol(&headers)?;
     if body.ops.len() > MAX_PUSH {
         return Err(ApiError::bad_request(format!(
             "A push carries at most {MAX_PUSH} ops; this one has {}. Send them in batches.",

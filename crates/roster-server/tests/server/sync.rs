@@ -154,6 +154,17 @@ fn a_client_of_another_protocol_version_is_told_to_update_and_nothing_is_read() 
             "{body}"
         );
     }
+    // A newer client's push, whose body this server cannot read, is told the same first.
+    let newer = http
+        .post(format!("{}/api/v1/sync/push", server.url))
+        .bearer_auth(&token)
+        .header("roster-protocol", "99")
+        .json(&json!({ "ops": [], "a_field_of_protocol_99": true }))
+        .send()
+        .expect("answer");
+    assert_eq!(newer.status().as_u16(), 426);
+    let body: Value = newer.json().expect("json");
+    assert_eq!(body["code"], "server_outdated", "{body}");
 }
 
 #[test]
