@@ -204,7 +204,12 @@ class AppTest(unittest.TestCase):
         self.type("#email", server.admin)
         self.type("#password", Server.PASSWORD)
         self.type("#new-passphrase", passphrase + Keys.ENTER)
-        self.wait_for(f'#member-list .row[data-email="{server.admin}"]', timeout=60)
+        try:
+            self.wait_for(f'#member-list .row[data-email="{server.admin}"]', timeout=60)
+        except AssertionError as failed:
+            # What the window says (an error under the form, a toast) is why.
+            shown = self.driver.find_element(By.TAG_NAME, "body").text
+            raise AssertionError(f"{failed}; the window shows:\n{shown[:2000]}") from None
 
     def invoke(self, command, args=None):
         """Calls a command from the page as the UI would; returns {ok, value} or
