@@ -222,8 +222,13 @@ class AppTest(unittest.TestCase):
               .catch((error) => done({ ok: false, error }));
             """, command, args or {})
 
+    # Read in one script: the status bar and the list are redrawn as the heartbeat and
+    # syncs answer, so an element found by one WebDriver call may be gone by the next.
     def visible_emails(self):
-        return [row.get_attribute("data-email") for row in self.find_all("#member-list .row[data-email]")]
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll('#member-list .row[data-email]')]"
+            ".map((row) => row.dataset.email);")
 
     def pending_changes(self):
-        return int(self.find("#pending").text.split()[0])
+        return int(self.driver.execute_script(
+            "return document.querySelector('#pending').textContent;").split()[0])
