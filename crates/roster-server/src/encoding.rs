@@ -9,6 +9,8 @@
 //!   Small ones are compressed whole and go out with their length (one frame, no chunks);
 //!   large ones (snapshots, pages) are compressed as they stream.
 
+use std::io::Write;
+
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
@@ -17,7 +19,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use std::io::Write;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::decompression::RequestDecompressionLayer;
@@ -43,8 +44,8 @@ pub fn gzip<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .layer(middleware::from_fn(refuse_unknown_encoding))
 }
 
-/// Only JSON answers are compressed: the pages are small, and update bundles are compressed
-/// already.
+/// Only JSON answers are compressed: the HTML pages (invitation, password reset) are small,
+/// and update bundles are compressed already.
 fn is_json(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
     headers
         .get(header::CONTENT_TYPE)
