@@ -156,14 +156,8 @@ impl Remote {
     }
 
     pub async fn changes(&self, query: &ChangesQuery) -> Result<ChangesPage, ClientError> {
-        let mut path = format!("/api/v1/sync/changes?after={}", query.after);
-        if let Some(audit_after) = query.audit_after {
-            path.push_str(&format!("&audit_after={audit_after}"));
-        }
-        if let Some(limit) = query.limit {
-            path.push_str(&format!("&limit={limit}"));
-        }
-        self.call(Method::GET, &path, |r| r).await
+        self.call(Method::GET, "/api/v1/sync/changes", |r| r.query(query))
+            .await
     }
 
     /// One call, retried while the failure may pass.

@@ -38,7 +38,11 @@ pub fn gzip<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .layer(
             CompressionLayer::new()
                 .quality(CompressionLevel::Fastest)
-                .compress_when(SizeAbove::new(COMPRESS_ABOVE).and(is_json)),
+                .compress_when(SizeAbove::new(COMPRESS_ABOVE).and(
+                    |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+                        is_json(headers)
+                    },
+                )),
         )
         .layer(RequestDecompressionLayer::new())
         .layer(middleware::from_fn(refuse_unknown_encoding))
@@ -46,7 +50,7 @@ pub fn gzip<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
 
 /// Only JSON answers are compressed: the HTML pages (invitation, password reset) are small,
 /// and update bundles are compressed already.
-fn is_json(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/json"))
@@ -88,12 +92,7 @@ async fn gzip_small_json(request: Request, next: Next) -> Response {
     if !accepts
         || !small
         || response.headers().contains_key(header::CONTENT_ENCODING)
-        || !is_json(
-            response.status(),
-            Version::HTTP_11,
-            response.headers(),
-            response.extensions(),
-        )
+        || !is_json(response.headers())
     {
         return response;
     }
