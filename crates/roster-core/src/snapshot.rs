@@ -1,9 +1,10 @@
 //! A whole company at once: what a new workspace is seeded with (the bootstrap, the demo
 //! company) and what a first sync downloads. [`Snapshot::check`] verifies the rules of
 //! SPEC.md that hold between records, since a snapshot does not pass through
-//! [`crate::decide`].
+//! [`crate::decide`], and that every record it names is in it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
@@ -83,8 +84,10 @@ impl Snapshot {
             .chain(self.case_contacts.iter().cloned().map(Record::from))
     }
 
-    /// Checks rules 1, 2 and 3 across the whole snapshot.
+    /// Checks rules 1, 2 and 3 across the whole snapshot, and that every record it names
+    /// is in it.
     pub fn check(&self) -> Result<(), Refusal> {
+        self.check_references()?;
         if !self.members.iter().any(Member::is_active_company_admin) {
             return Err(Refusal::new(
                 RefusalCode::LastCompanyAdmin,
@@ -123,4 +126,107 @@ impl Snapshot {
         }
         Ok(())
     }
+}
+
+impl Snapshot {
+    /// Every id is unique within its kind and every reference names a record of the
+    /// snapshot: storage loads a snapshot whole with its per-row foreign-key checks off, so
+    /// this is the check those rows owe.
+    fn check_references(&self) -> Result<(), Refusal> {
+        let subscriptions = unique(self.subscriptions.iter().map(|s| s.id), "subscription")?;
+        let infras = unique(self.infrastructures.iter().map(|i| i.id), "infrastructure")?;
+        unique(self.environments.iter().map(|e| e.id), "environment")?;
+        let members = unique(self.members.iter().map(|m| m.id), "member")?;
+        let apps = unique(self.apps.iter().map(|a| a.id), "app")?;
+        let roles = unique(self.roles.iter().map(|r| r.id), "role")?;
+        let cases = unique(self.support_cases.iter().map(|c| c.id), "support case")?;
+        let contacts = unique(
+            self.support_contacts.iter().map(|c| c.email.key()),
+            "support contact",
+        )?;
+        let named = |present: bool, what: &str, whom: &str| {
+            if present {
+                Ok(())
+            } else {
+                Err(Refusal::new(
+                    RefusalCode::NotFound,
+                    format!("The snapshot is incomplete: {what} names {whom} that is not in it."),
+                ))
+            }
+        };
+        for i in &self.infrastructures {
+            named(
+                subscriptions.contains(&i.subscription),
+                "an infrastructure",
+                "a subscription",
+            )?;
+        }
+        for e in &self.environments {
+            named(
+                infras.contains(&e.infra),
+                "an environment",
+                "an infrastructure",
+            )?;
+        }
+        for p in &self.permissions {
+            named(members.contains(&p.member), "a permission", "a member")?;
+            named(
+                infras.contains(&p.infra),
+                "a permission",
+                "an infrastructure",
+            )?;
+        }
+        for d in &self.dev_permissions {
+            named(
+                members.contains(&d.member),
+                "a Development permission",
+                "a member",
+            )?;
+            named(
+                infras.contains(&d.infra),
+                "a Development permission",
+                "an infrastructure",
+            )?;
+        }
+        for r in &self.roles {
+            named(apps.contains(&r.app), "a role", "an app")?;
+        }
+        for a in &self.role_assignments {
+            named(members.contains(&a.member), "a role assignment", "a member")?;
+            named(roles.contains(&a.role), "a role assignment", "a role")?;
+        }
+        for i in &self.invitations {
+            named(members.contains(&i.member), "an invitation", "a member")?;
+        }
+        for c in &self.support_cases {
+            named(
+                infras.contains(&c.infra),
+                "a support case",
+                "an infrastructure",
+            )?;
+        }
+        for c in &self.case_contacts {
+            named(cases.contains(&c.case), "a case contact", "a support case")?;
+            named(
+                contacts.contains(&c.contact.key()),
+                "a case contact",
+                "a support contact",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The ids, or a refusal naming the kind that holds one twice.
+fn unique<K: Eq + Hash>(ids: impl Iterator<Item = K>, kind: &str) -> Result<HashSet<K>, Refusal> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(Refusal::new(
+                RefusalCode::InvalidInput,
+                format!("The snapshot holds one {kind} twice."),
+            ));
+        }
+    }
+    Ok(seen)
 }

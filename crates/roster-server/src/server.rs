@@ -142,7 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/page.css", get(pages::stylesheet))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY));
-    encoding::gzip(app).with_state(state)
+    encoding::compress(app).with_state(state)
 }
 
 /// How long requests in flight get to finish once the server is asked to stop.

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     ),
     (3, include_str!("../migrations/0003_sync.sql")),
     (4, include_str!("../migrations/0004_status_counts.sql")),
+    (5, include_str!("../migrations/0005_one_listing_index.sql")),
 ];
 
 /// The schema's SQL, in order: for baselines that build the same kind of file by hand.

@@ -374,6 +374,10 @@ impl Workspace {
             write::load(tx, snapshot)?;
             outbox::remove_applied_through(tx, seq)?;
             let conflicts = put_back(tx, label, at)?;
+            // The ops put back were decided against the new records; checking every
+            // reference again (a fifth of a second at 100,000 members) is the guard
+            // against a decision that let one dangle.
+            write::check_references(tx)?;
             set_meta(tx, META_CURSOR, &seq.to_string())?;
             set_meta(tx, META_LAST_SYNC, &at.unix_millis().to_string())?;
             store_server_audit(tx, audit)?;

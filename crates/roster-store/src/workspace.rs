@@ -317,9 +317,11 @@ impl Workspace {
         })
     }
 
-    /// Runs `work` in one transaction with foreign-key enforcement off, and checks every
-    /// reference once before it commits: for loading a whole company, where a check per
-    /// row costs more than the row. SQLite switches enforcement only between transactions.
+    /// Runs `work` in one transaction with foreign-key enforcement off: for loading a whole
+    /// company, where a check per row costs more than the row. What `work` writes must be
+    /// checked another way: a snapshot by `Snapshot::check`, anything else by
+    /// `write::check_references` before it returns. SQLite switches enforcement only
+    /// between transactions.
     pub(crate) fn bulk<T>(
         &mut self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
@@ -330,7 +332,6 @@ impl Workspace {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let value = work(&tx)?;
-            write::check_references(&tx)?;
             tx.commit()?;
             Ok(value)
         })();

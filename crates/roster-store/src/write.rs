@@ -4,7 +4,13 @@
 //! `roster-server` keeps the same records in its own SQL (`storage/sqlite/`, same module
 //! name): a change to the record tables or their queries belongs in both.
 
-use roster_core::{Change, Record, RecordKey, Snapshot};
+use std::collections::HashMap;
+
+use roster_core::{
+    App, CaseContact, Change, Company, DevPermission, Environment, Infrastructure, Invitation,
+    Member, MemberId, Permission, Record, RecordKey, Role, RoleAssignment, Snapshot, Subscription,
+    SupportCase, SupportContact,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::StoreError;
@@ -27,132 +33,220 @@ fn bool_int(value: bool) -> i64 {
 
 /// Inserts or replaces one record.
 pub(crate) fn put(conn: &Connection, record: &Record) -> Result<(), StoreError> {
-    let written = match record {
-        Record::Company(c) => conn
-            .prepare_cached("INSERT INTO company (id, name) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET name = excluded.name")?
-            .execute([c.name.as_str()])?,
-        Record::Subscription(s) => conn
-            .prepare_cached(
-                "INSERT INTO subscriptions (id, name, name_key, edition) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, edition = excluded.edition",
-            )?
-            .execute(params![s.id.to_string(), s.name.as_str(), s.name.key(), s.edition.as_str()])?,
-        Record::Infrastructure(i) => conn
-            .prepare_cached(
-                "INSERT INTO infrastructures (id, name, name_key, subscription, hosting) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
-                     subscription = excluded.subscription, hosting = excluded.hosting",
-            )?
-            .execute(params![i.id.to_string(), i.name.as_str(), i.name.key(), i.subscription.to_string(), i.hosting.as_str()])?,
-        Record::Environment(e) => conn
-            .prepare_cached(
-                "INSERT INTO environments (id, infra, name, name_key, slot_registered, licence_expires)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET infra = excluded.infra, name = excluded.name, name_key = excluded.name_key,
-                     slot_registered = excluded.slot_registered, licence_expires = excluded.licence_expires",
-            )?
-            .execute(params![
-                e.id.to_string(),
-                e.infra.to_string(),
-                e.name.as_str(),
-                e.name.key(),
-                bool_int(e.slot_registered),
-                e.licence_expires.map(|d| d.to_string()),
-            ])?,
-        Record::Member(m) => conn
-            .prepare_cached(
-                "INSERT INTO members (id, email, email_key, name, name_key, kind, status, company_admin,
-                     administrator, phone, security_contact, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_key = excluded.email_key,
-                     name = excluded.name, name_key = excluded.name_key, kind = excluded.kind,
-                     status = excluded.status, company_admin = excluded.company_admin,
-                     administrator = excluded.administrator, phone = excluded.phone,
-                     security_contact = excluded.security_contact, created_at = excluded.created_at",
-            )?
-            .execute(params![
-                m.id.to_string(),
-                m.email.as_str(),
-                m.email.key(),
-                m.name.as_str(),
-                m.name.key(),
-                m.kind.as_str(),
-                m.status.as_str(),
-                bool_int(m.company_admin),
-                bool_int(m.administrator),
-                m.phone.as_ref().map(|p| p.as_str().to_owned()),
-                bool_int(m.security_contact),
-                m.created_at.unix_millis(),
-            ])?,
-        Record::Permission(p) => conn
-            .prepare_cached(
-                "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
-                 SELECT ?1, ?2, ?3, m.status, m.name_key FROM members m WHERE m.id = ?1
-                 ON CONFLICT (member, infra) DO UPDATE SET level = excluded.level",
-            )?
-            .execute(params![p.member.to_string(), p.infra.to_string(), p.level.as_str()])?,
-        Record::DevPermission(d) => conn
-            .prepare_cached("INSERT OR IGNORE INTO dev_permissions (member, infra) VALUES (?1, ?2)")?
-            .execute(params![d.member.to_string(), d.infra.to_string()])?,
-        Record::App(a) => conn
-            .prepare_cached(
-                "INSERT INTO apps (id, name, name_key) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key",
-            )?
-            .execute(params![a.id.to_string(), a.name.as_str(), a.name.key()])?,
-        Record::Role(r) => conn
-            .prepare_cached(
-                "INSERT INTO roles (id, app, name, name_key) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET app = excluded.app, name = excluded.name, name_key = excluded.name_key",
-            )?
-            .execute(params![r.id.to_string(), r.app.to_string(), r.name.as_str(), r.name.key()])?,
-        Record::RoleAssignment(a) => conn
-            .prepare_cached("INSERT OR IGNORE INTO role_assignments (member, role) VALUES (?1, ?2)")?
-            .execute(params![a.member.to_string(), a.role.to_string()])?,
-        Record::Invitation(i) => conn
-            .prepare_cached(
-                "INSERT INTO invitations (member, id, state, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (member) DO UPDATE SET id = excluded.id, state = excluded.state,
-                     sent_at = excluded.sent_at, expires_at = excluded.expires_at",
-            )?
-            .execute(params![
-                i.member.to_string(),
-                i.id.to_string(),
-                i.state.as_str(),
-                i.sent_at.unix_millis(),
-                i.expires_at.unix_millis(),
-            ])?,
-        Record::SupportContact(c) => conn
-            .prepare_cached(
-                "INSERT INTO support_contacts (email_key, email, name) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, name = excluded.name",
-            )?
-            .execute(params![c.email.key(), c.email.as_str(), c.name.as_ref().map(|n| n.as_str().to_owned())])?,
-        Record::SupportCase(c) => conn
-            .prepare_cached(
-                "INSERT INTO support_cases (id, infra, reporter, title, needs_approval, opened_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (id) DO UPDATE SET infra = excluded.infra, reporter = excluded.reporter,
-                     title = excluded.title, needs_approval = excluded.needs_approval, opened_at = excluded.opened_at",
-            )?
-            .execute(params![
-                c.id.to_string(),
-                c.infra.to_string(),
-                c.reporter.to_string(),
-                c.title.as_str(),
-                bool_int(c.needs_approval),
-                c.opened_at.unix_millis(),
-            ])?,
-        Record::CaseContact(c) => conn
-            .prepare_cached("INSERT OR IGNORE INTO case_contacts (case_id, email_key, email) VALUES (?1, ?2, ?3)")?
-            .execute(params![c.case.to_string(), c.contact.key(), c.contact.as_str()])?,
-    };
-    // A permission copies its member's status and name; no member, no row: say so.
-    if written == 0 && matches!(record, Record::Permission(_)) {
+    match record {
+        Record::Company(c) => put_company(conn, c),
+        Record::Subscription(s) => put_subscription(conn, s),
+        Record::Infrastructure(i) => put_infrastructure(conn, i),
+        Record::Environment(e) => put_environment(conn, e),
+        Record::Member(m) => put_member(conn, m),
+        Record::Permission(p) => put_permission(conn, p),
+        Record::DevPermission(d) => put_dev_permission(conn, d),
+        Record::App(a) => put_app(conn, a),
+        Record::Role(r) => put_role(conn, r),
+        Record::RoleAssignment(a) => put_role_assignment(conn, a),
+        Record::Invitation(i) => put_invitation(conn, i),
+        Record::SupportContact(c) => put_support_contact(conn, c),
+        Record::SupportCase(c) => put_support_case(conn, c),
+        Record::CaseContact(c) => put_case_contact(conn, c),
+    }
+}
+
+fn put_company(conn: &Connection, c: &Company) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO company (id, name) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET name = excluded.name")?
+        .execute([c.name.as_str()])?;
+    Ok(())
+}
+
+fn put_subscription(conn: &Connection, s: &Subscription) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO subscriptions (id, name, name_key, edition) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, edition = excluded.edition",
+    )?
+    .execute(params![s.id.to_string(), s.name.as_str(), s.name.key(), s.edition.as_str()])?;
+    Ok(())
+}
+
+fn put_infrastructure(conn: &Connection, i: &Infrastructure) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO infrastructures (id, name, name_key, subscription, hosting) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
+             subscription = excluded.subscription, hosting = excluded.hosting",
+    )?
+    .execute(params![i.id.to_string(), i.name.as_str(), i.name.key(), i.subscription.to_string(), i.hosting.as_str()])?;
+    Ok(())
+}
+
+fn put_environment(conn: &Connection, e: &Environment) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO environments (id, infra, name, name_key, slot_registered, licence_expires)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET infra = excluded.infra, name = excluded.name, name_key = excluded.name_key,
+             slot_registered = excluded.slot_registered, licence_expires = excluded.licence_expires",
+    )?
+    .execute(params![
+        e.id.to_string(),
+        e.infra.to_string(),
+        e.name.as_str(),
+        e.name.key(),
+        bool_int(e.slot_registered),
+        e.licence_expires.map(|d| d.to_string()),
+    ])?;
+    Ok(())
+}
+
+fn put_member(conn: &Connection, m: &Member) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO members (id, email, email_key, name, name_key, kind, status, company_admin,
+             administrator, phone, security_contact, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_key = excluded.email_key,
+             name = excluded.name, name_key = excluded.name_key, kind = excluded.kind,
+             status = excluded.status, company_admin = excluded.company_admin,
+             administrator = excluded.administrator, phone = excluded.phone,
+             security_contact = excluded.security_contact, created_at = excluded.created_at",
+    )?
+    .execute(params![
+        m.id.to_string(),
+        m.email.as_str(),
+        m.email.key(),
+        m.name.as_str(),
+        m.name.key(),
+        m.kind.as_str(),
+        m.status.as_str(),
+        bool_int(m.company_admin),
+        bool_int(m.administrator),
+        m.phone.as_ref().map(|p| p.as_str().to_owned()),
+        bool_int(m.security_contact),
+        m.created_at.unix_millis(),
+    ])?;
+    Ok(())
+}
+
+/// A permission copies its member's status and name key for the listing index, read from
+/// the member's row.
+fn put_permission(conn: &Connection, p: &Permission) -> Result<(), StoreError> {
+    let written = conn
+        .prepare_cached(
+            "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
+             SELECT ?1, ?2, ?3, m.status, m.name_key FROM members m WHERE m.id = ?1
+             ON CONFLICT (member, infra) DO UPDATE SET level = excluded.level",
+        )?
+        .execute(params![
+            p.member.to_string(),
+            p.infra.to_string(),
+            p.level.as_str()
+        ])?;
+    if written == 0 {
         return Err(StoreError::corrupt(
             "a permission names a member that is not in the workspace",
         ));
     }
+    Ok(())
+}
+
+/// A new permission row whose member's copies the caller already holds: the bulk load's
+/// way, without a lookup of the member per row.
+fn insert_permission(conn: &Connection, p: &Permission, member: &Member) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        p.member.to_string(),
+        p.infra.to_string(),
+        p.level.as_str(),
+        member.status.as_str(),
+        member.name.key(),
+    ])?;
+    Ok(())
+}
+
+fn put_dev_permission(conn: &Connection, d: &DevPermission) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT OR IGNORE INTO dev_permissions (member, infra) VALUES (?1, ?2)")?
+        .execute(params![d.member.to_string(), d.infra.to_string()])?;
+    Ok(())
+}
+
+fn put_app(conn: &Connection, a: &App) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO apps (id, name, name_key) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key",
+    )?
+    .execute(params![a.id.to_string(), a.name.as_str(), a.name.key()])?;
+    Ok(())
+}
+
+fn put_role(conn: &Connection, r: &Role) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO roles (id, app, name, name_key) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET app = excluded.app, name = excluded.name, name_key = excluded.name_key",
+    )?
+    .execute(params![r.id.to_string(), r.app.to_string(), r.name.as_str(), r.name.key()])?;
+    Ok(())
+}
+
+fn put_role_assignment(conn: &Connection, a: &RoleAssignment) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT OR IGNORE INTO role_assignments (member, role) VALUES (?1, ?2)")?
+        .execute(params![a.member.to_string(), a.role.to_string()])?;
+    Ok(())
+}
+
+fn put_invitation(conn: &Connection, i: &Invitation) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO invitations (member, id, state, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (member) DO UPDATE SET id = excluded.id, state = excluded.state,
+             sent_at = excluded.sent_at, expires_at = excluded.expires_at",
+    )?
+    .execute(params![
+        i.member.to_string(),
+        i.id.to_string(),
+        i.state.as_str(),
+        i.sent_at.unix_millis(),
+        i.expires_at.unix_millis(),
+    ])?;
+    Ok(())
+}
+
+fn put_support_contact(conn: &Connection, c: &SupportContact) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO support_contacts (email_key, email, name) VALUES (?1, ?2, ?3)
+         ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, name = excluded.name",
+    )?
+    .execute(params![
+        c.email.key(),
+        c.email.as_str(),
+        c.name.as_ref().map(|n| n.as_str().to_owned())
+    ])?;
+    Ok(())
+}
+
+fn put_support_case(conn: &Connection, c: &SupportCase) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO support_cases (id, infra, reporter, title, needs_approval, opened_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET infra = excluded.infra, reporter = excluded.reporter,
+             title = excluded.title, needs_approval = excluded.needs_approval, opened_at = excluded.opened_at",
+    )?
+    .execute(params![
+        c.id.to_string(),
+        c.infra.to_string(),
+        c.reporter.to_string(),
+        c.title.as_str(),
+        bool_int(c.needs_approval),
+        c.opened_at.unix_millis(),
+    ])?;
+    Ok(())
+}
+
+fn put_case_contact(conn: &Connection, c: &CaseContact) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO case_contacts (case_id, email_key, email) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        c.case.to_string(),
+        c.contact.key(),
+        c.contact.as_str()
+    ])?;
     Ok(())
 }
 
@@ -226,7 +320,8 @@ pub(crate) fn undo(conn: &Connection, changes: &[Change]) -> Result<(), StoreErr
 /// made again after, and the full-text index is rebuilt once: building an index over rows
 /// already in place is one sort, where keeping every index and the FTS5 index up row by row
 /// is a random write per row and index (at 100,000 members, about 2× faster in all).
-/// Call inside a transaction: the schema changes commit or roll back with the rows.
+/// Call inside a transaction, with the snapshot checked (`Snapshot::check`): the schema
+/// changes commit or roll back with the rows, and the rows are not checked one by one.
 pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> {
     let tables = RECORD_TABLES
         .iter()
@@ -247,9 +342,7 @@ pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreEr
     for table in RECORD_TABLES {
         conn.execute(&format!("DELETE FROM {table}"), [])?;
     }
-    for record in snapshot.records() {
-        put(conn, &record)?;
-    }
+    insert_all(conn, snapshot)?;
     for (_, _, sql) in &deferred {
         conn.execute_batch(sql)?;
     }
@@ -258,6 +351,64 @@ pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreEr
         [],
     )?;
     Ok(())
+}
+
+/// Inserts the snapshot's records into empty tables, parents first. The big tables go in
+/// the order of the key their constraint index keeps (ids sort as their text does), so
+/// each row lands at the end of that index instead of at a random page of it.
+fn insert_all(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> {
+    put_company(conn, &snapshot.company)?;
+    for s in &snapshot.subscriptions {
+        put_subscription(conn, s)?;
+    }
+    for i in &snapshot.infrastructures {
+        put_infrastructure(conn, i)?;
+    }
+    for e in &snapshot.environments {
+        put_environment(conn, e)?;
+    }
+    let members: HashMap<MemberId, &Member> = snapshot.members.iter().map(|m| (m.id, m)).collect();
+    for m in in_order(&snapshot.members, |m| m.id) {
+        put_member(conn, m)?;
+    }
+    for p in in_order(&snapshot.permissions, |p| (p.member, p.infra)) {
+        let member = members.get(&p.member).ok_or_else(|| {
+            StoreError::corrupt("a permission names a member that is not in the snapshot")
+        })?;
+        insert_permission(conn, p, member)?;
+    }
+    for d in in_order(&snapshot.dev_permissions, |d| (d.member, d.infra)) {
+        put_dev_permission(conn, d)?;
+    }
+    for a in &snapshot.apps {
+        put_app(conn, a)?;
+    }
+    for r in &snapshot.roles {
+        put_role(conn, r)?;
+    }
+    for a in in_order(&snapshot.role_assignments, |a| (a.member, a.role)) {
+        put_role_assignment(conn, a)?;
+    }
+    for i in in_order(&snapshot.invitations, |i| i.member) {
+        put_invitation(conn, i)?;
+    }
+    for c in &snapshot.support_contacts {
+        put_support_contact(conn, c)?;
+    }
+    for c in &snapshot.support_cases {
+        put_support_case(conn, c)?;
+    }
+    for c in &snapshot.case_contacts {
+        put_case_contact(conn, c)?;
+    }
+    Ok(())
+}
+
+/// The records sorted by `key`, borrowed.
+fn in_order<T, K: Ord>(records: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut sorted: Vec<&T> = records.iter().collect();
+    sorted.sort_unstable_by_key(|r| key(r));
+    sorted
 }
 
 /// Fails if any row names a parent that is not there: the check a bulk load made with

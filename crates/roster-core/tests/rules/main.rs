@@ -4,4 +4,5 @@
 mod company_admin_invariant;
 mod fixture;
 mod invariants;
+mod snapshot;
 mod who_may_do_what;

@@ -83,6 +83,7 @@ fn json_answers_are_gzipped_for_a_client_that_asks_small_ones_with_their_length(
     // A client that decodes nothing itself, to see the bytes as they came.
     let raw = reqwest::blocking::Client::builder()
         .no_gzip()
+        .no_zstd()
         .build()
         .expect("client");
     let get = |path: &str, accept: Option<&str>| {
@@ -144,6 +145,24 @@ fn json_answers_are_gzipped_for_a_client_that_asks_small_ones_with_their_length(
         Some(500),
         "the whole snapshot came"
     );
+
+    // A client that takes zstd too gets the large answer in zstd, the small one still
+    // gzipped whole.
+    let zstd = get("/api/v1/sync/snapshot", Some("gzip, zstd"));
+    assert_eq!(encoding(&zstd).as_deref(), Some("zstd"));
+    let snapshot: Value =
+        serde_json::from_slice(&zstd::decode_all(&zstd.bytes().expect("body")[..]).expect("zstd"))
+            .expect("json");
+    assert_eq!(
+        snapshot["snapshot"]["subscriptions"]
+            .as_array()
+            .map(Vec::len),
+        Some(500)
+    );
+    let small = get("/api/v1/sync/changes?after=0&limit=1", Some("gzip, zstd"));
+    assert_eq!(small.status(), 200);
+    assert_eq!(encoding(&small).as_deref(), Some("gzip"));
+    assert!(small.content_length().is_some());
 
     for refused in [None, Some("gzip;q=0"), Some("br")] {
         let plain = get("/api/v1/sync/snapshot", refused);

@@ -1,12 +1,13 @@
 //! Loading a whole company (a first sync, a fresh snapshot) drops the record tables' indexes
-//! and triggers and checks foreign keys once at the end, for speed. These tests hold it to
-//! leaving the same workspace a row-by-row load would, and to refusing what it must. (That
+//! and triggers and loads with foreign keys off, for speed; the snapshot's references are
+//! checked before a row is written (`Snapshot::check`). These tests hold it to leaving the
+//! same workspace a row-by-row load would, and to refusing what it must. (That
 //! the full-text index is rebuilt and its triggers work again, `search.rs` shows: every
 //! fixture there is made by this load.)
 
 use std::collections::BTreeSet;
 
-use roster_core::{InfraId, Level};
+use roster_core::{InfraId, Level, RefusalCode};
 use roster_store::{DATABASE_FILE, StoreError};
 use rusqlite::Connection;
 use uuid::Uuid;
@@ -62,11 +63,48 @@ fn a_snapshot_naming_a_missing_parent_is_refused_and_leaves_no_workspace() {
     let err = create(&dir, &snapshot)
         .expect_err("a permission on an infrastructure that is not there is refused");
     assert!(
-        matches!(&err, StoreError::Corrupt(what) if what.contains("permissions") && what.contains("infrastructures")),
-        "the error names the table and the missing parent: {err}"
+        matches!(&err, StoreError::Refused(refusal)
+            if refusal.code == RefusalCode::NotFound
+                && refusal.message.contains("a permission names an infrastructure")),
+        "the error names the record and the missing parent: {err}"
     );
     assert!(
         !dir.join(DATABASE_FILE).exists(),
         "nothing is left behind: no half-loaded database"
+    );
+}
+
+/// Every record of a snapshot, each as its JSON, whatever order the lists are in.
+fn records(snapshot: &roster_core::Snapshot) -> BTreeSet<String> {
+    snapshot
+        .records()
+        .map(|record| serde_json::to_string(&record).expect("a record serializes"))
+        .collect()
+}
+
+#[test]
+fn the_load_keeps_every_record_and_the_listing_copies_of_each_member() {
+    let mut snapshot = team();
+    // The load sorts the big tables by key; give it lists that are not sorted.
+    snapshot.members.reverse();
+    snapshot.permissions.reverse();
+    let fixture = Fixture::with(&snapshot);
+    assert_eq!(
+        records(&fixture.workspace.snapshot().expect("read back")),
+        records(&snapshot)
+    );
+    let stale: i64 = fixture
+        .workspace
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM permissions p JOIN members m ON m.id = p.member
+             WHERE p.member_status IS NOT m.status OR p.member_name_key IS NOT m.name_key",
+            [],
+            |row| row.get(0),
+        )
+        .expect("count");
+    assert_eq!(
+        stale, 0,
+        "each permission row copies its member's status and name key"
     );
 }
