@@ -108,14 +108,21 @@ impl Session {
         email: &str,
     ) -> Result<Self, ClientError> {
         roster_core::password::check(passphrase.expose(), &[email])?;
-        let first = remote.snapshot().await?;
+        // Argon2id seals the new key on a blocking thread while the snapshot downloads.
+        let workspace_id = Uuid::now_v7().to_string();
+        let owned = Passphrase::new(passphrase.expose().to_owned());
+        let sealing =
+            tokio::task::spawn_blocking(move || Workspace::new_key(&workspace_id, &owned));
+        let (first, key) = tokio::join!(remote.snapshot(), sealing);
+        let first = first?;
+        let key =
+            key.map_err(|err| ClientError::Interrupted(format!("sealing the key: {err}")))??;
         let account = first.account.to_string();
         let device = DeviceId::from_uuid(Uuid::now_v7());
         let at = now();
-        let mut workspace = Workspace::create(
+        let mut workspace = Workspace::create_with_key(
             dir,
-            &Uuid::now_v7().to_string(),
-            passphrase,
+            key,
             &first.snapshot,
             &[(META_ACTOR, &account), (META_DEVICE, &device.to_string())],
             &SystemActor {

@@ -32,7 +32,7 @@ pub use migrate::{SCHEMA_VERSION, schema_sql};
 pub use secret::Passphrase;
 pub use state::SqlState;
 pub use sync::{Conflict, PulledChange, ServerAnswer, SyncState};
-pub use workspace::{DATABASE_FILE, KEY_FILE, Outcome, SystemActor, Unlock, Workspace};
+pub use workspace::{DATABASE_FILE, KEY_FILE, NewKey, Outcome, SystemActor, Unlock, Workspace};
 
 use roster_core::{App, Member, Role, Subscription};
 

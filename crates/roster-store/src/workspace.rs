@@ -30,6 +30,21 @@ const WORKSPACE_FILES: [&str; 5] = [
     "roster.db-journal",
 ];
 
+/// A new workspace's data key with its sealed key file, made before the workspace is.
+pub struct NewKey {
+    workspace_id: String,
+    key: DataKey,
+    sealed: KeyFile,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("workspace_id", &self.workspace_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// How to get the data key.
 #[derive(Debug)]
 pub enum Unlock<'a> {
@@ -85,6 +100,18 @@ impl Workspace {
             .to_owned())
     }
 
+    /// A fresh data key for a new workspace, wrapped by `passphrase`: the Argon2id half of
+    /// [`Workspace::create`] (about 0.15 s), which a first sync runs while it downloads.
+    pub fn new_key(workspace_id: &str, passphrase: &Passphrase) -> Result<NewKey, StoreError> {
+        let key = DataKey::generate()?;
+        let sealed = KeyFile::seal(workspace_id, &key, passphrase)?;
+        Ok(NewKey {
+            workspace_id: workspace_id.to_owned(),
+            key,
+            sealed,
+        })
+    }
+
     /// Creates a workspace in `dir` seeded with `snapshot`, encrypted under a fresh data key
     /// wrapped by `passphrase`. The snapshot and its audit entry are written in one
     /// transaction; on any failure the files are removed again.
@@ -97,6 +124,19 @@ impl Workspace {
         creator: &SystemActor,
         at: Timestamp,
     ) -> Result<Self, StoreError> {
+        let key = Self::new_key(workspace_id, passphrase)?;
+        Self::create_with_key(dir, key, snapshot, meta, creator, at)
+    }
+
+    /// [`Workspace::create`] with a key made beforehand by [`Workspace::new_key`].
+    pub fn create_with_key(
+        dir: &Path,
+        key: NewKey,
+        snapshot: &Snapshot,
+        meta: &[(&str, &str)],
+        creator: &SystemActor,
+        at: Timestamp,
+    ) -> Result<Self, StoreError> {
         snapshot.check()?;
         if Self::database_path(dir).exists() {
             return Err(StoreError::AlreadyExists {
@@ -104,16 +144,20 @@ impl Workspace {
             });
         }
         create_private_dir(dir)?;
-        let key = DataKey::generate()?;
+        let NewKey {
+            workspace_id,
+            key,
+            sealed,
+        } = key;
         let result = (|| {
-            KeyFile::seal(workspace_id, &key, passphrase)?.write(&dir.join(KEY_FILE))?;
+            sealed.write(&dir.join(KEY_FILE))?;
             // Made private before SQLite opens it: its -wal and -shm copy its mode.
             create_private_file(&Self::database_path(dir))?;
             let conn = connect(&Self::database_path(dir), &key, true)?;
             let mut workspace = Self {
                 dir: dir.to_owned(),
-                id: workspace_id.to_owned(),
-                key: key.clone(),
+                id: workspace_id,
+                key,
                 conn,
             };
             workspace.seed(snapshot, meta, creator, at)?;
