@@ -371,6 +371,8 @@ impl Workspace {
         work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        self.conn
+            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         let result = (|| -> Result<T, StoreError> {
             let tx = self
                 .conn
@@ -379,7 +381,11 @@ impl Workspace {
             tx.commit()?;
             Ok(value)
         })();
-        let restored = self.conn.pragma_update(None, "foreign_keys", "ON");
+        let restored = self
+            .conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(StoreError::from)
+            .and_then(|()| set_cache(&self.conn));
         let value = result?;
         restored?;
         Ok(value)
@@ -519,6 +525,12 @@ fn use_write_ahead_log(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
     Ok(())
 }
+
+/// A bulk load's page cache. With the loaded pages kept in memory until the commit, each is
+/// encrypted and written once; the usual cache would spill them to the file mid-load and
+/// decrypt them again to build the indexes and the full-text index (at 100,000 members,
+/// about 0.3 s of a 3 s load). Taken only as pages are used, and given back after.
+const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// SQLCipher decrypts and authenticates a page each time it is read from the file; a page
 /// cache of 64 MiB holds a 100,000-member company whole, so a list or a search never pays

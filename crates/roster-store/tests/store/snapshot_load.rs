@@ -49,6 +49,15 @@ fn a_loaded_workspace_has_every_index_and_trigger_of_its_schema() {
         foreign_keys, 1,
         "foreign keys are enforced again after the load"
     );
+    let cache: i64 = fixture
+        .workspace
+        .conn()
+        .query_row("PRAGMA cache_size", [], |row| row.get(0))
+        .expect("pragma");
+    assert_eq!(
+        cache, -65_536,
+        "the load's larger page cache is given back: 64 MiB again"
+    );
 }
 
 #[test]
