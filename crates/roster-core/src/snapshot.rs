@@ -144,6 +144,14 @@ impl Snapshot {
             self.support_contacts.iter().map(|c| c.email.key()),
             "support contact",
         )?;
+        unique(
+            self.permissions.iter().map(|p| (p.member, p.infra)),
+            "member's permission on an infrastructure",
+        )?;
+        unique(
+            self.invitations.iter().map(|i| i.member),
+            "member's invitation",
+        )?;
         let named = |present: bool, what: &str, whom: &str| {
             if present {
                 Ok(())

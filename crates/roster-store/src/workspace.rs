@@ -371,9 +371,9 @@ impl Workspace {
         work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        self.conn
-            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         let result = (|| -> Result<T, StoreError> {
+            self.conn
+                .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -101,3 +101,24 @@ fn a_member_twice_is_refused_rather_than_merged() {
         )
     );
 }
+
+#[test]
+fn a_permission_twice_is_refused_rather_than_one_level_winning() {
+    let mut snapshot = team();
+    let first = snapshot.permissions[0].clone();
+    let level = if first.level == Level::Member {
+        Level::InfraAdmin
+    } else {
+        Level::Member
+    };
+    snapshot
+        .permissions
+        .push(permission(first.member, first.infra, level));
+    assert_eq!(
+        refusal(&snapshot),
+        (
+            RefusalCode::InvalidInput,
+            "The snapshot holds one member's permission on an infrastructure twice.".into()
+        )
+    );
+}
