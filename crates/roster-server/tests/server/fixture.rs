@@ -297,3 +297,17 @@ pub fn link_in(mail: &str) -> String {
         .expect("link")
         .to_owned()
 }
+
+/// A new cloud infrastructure named `name`, on a subscription of its own; its id.
+pub fn infra(admin: &Client, name: &str) -> String {
+    let subscription = admin.post(
+        "/api/v1/subscriptions",
+        json!({ "name": format!("{name} plan"), "edition": "enterprise" }),
+    );
+    let infra = admin.post(
+        "/api/v1/infrastructures",
+        json!({ "name": name, "subscription": subscription.body["id"], "hosting": "cloud" }),
+    );
+    assert_eq!(infra.status, 201, "{}", infra.text);
+    infra.body["id"].as_str().expect("infra id").to_owned()
+}

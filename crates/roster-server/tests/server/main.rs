@@ -7,6 +7,7 @@ mod bad_input;
 mod encoding;
 mod fixture;
 mod invitations;
+mod listing;
 mod sync;
 mod tls;
 mod updates;

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::fixture::{Client, Server, link_in};
+use crate::fixture::{Client, Server, infra, link_in};
 
 const PASSWORD: &str = "Quartz-Meadow-Lantern-8!";
 
@@ -51,19 +51,6 @@ fn id_of(admin: &Client, email: &str) -> String {
         .as_str()
         .expect("member id")
         .to_owned()
-}
-
-fn infra(admin: &Client, name: &str) -> String {
-    let subscription = admin.post(
-        "/api/v1/subscriptions",
-        json!({ "name": format!("{name} plan"), "edition": "enterprise" }),
-    );
-    let infra = admin.post(
-        "/api/v1/infrastructures",
-        json!({ "name": name, "subscription": subscription.body["id"], "hosting": "cloud" }),
-    );
-    assert_eq!(infra.status, 201, "{}", infra.text);
-    infra.body["id"].as_str().expect("infra id").to_owned()
 }
 
 #[test]

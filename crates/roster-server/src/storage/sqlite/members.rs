@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use roster_core::Member;
+use roster_core::{Level, Member};
 use roster_wire::{MemberPageView, MemberView, PermissionView};
 use rusqlite::{Connection, params_from_iter};
 
@@ -37,7 +37,8 @@ enum Source {
     /// Every member, walking `members_by_name` or `members_by_status_name` in order.
     All,
     /// One infrastructure's members, walking `permissions_listing` (status and name are
-    /// copied into it) in order.
+    /// copied into it, the level is its last column) or, for its Infra Admins alone,
+    /// `permissions_infra_admins`, in order.
     Infra,
     /// Few full-text matches: gather them all from the index and sort them by name.
     FewMatches { fts: String },
@@ -62,6 +63,8 @@ struct Plan {
     /// The page's keys come from the index alone, and only its rows join `members`: an
     /// offset then skips index entries, not member rows.
     keys_first: bool,
+    /// The permissions index an infrastructure's listing walks, when it walks one.
+    listing: &'static str,
     /// The count, when the source knows it without another pass.
     known_total: Option<i64>,
     /// A separate count statement, if the total must be counted.
@@ -104,6 +107,7 @@ impl Plan {
             args: Vec::new(),
             order: "m.name_key, m.id",
             keys_first: false,
+            listing: "permissions p",
             known_total: None,
             count_sql: String::new(),
         };
@@ -129,7 +133,12 @@ impl Plan {
             }
             Source::Infra => {
                 permissions_probed = false;
-                plan.from = "permissions p JOIN members m ON m.id = p.member".to_owned();
+                plan.listing = if query.level == Some(Level::InfraAdmin) {
+                    "permissions p INDEXED BY permissions_infra_admins"
+                } else {
+                    "permissions p INDEXED BY permissions_listing"
+                };
+                plan.from = format!("{} JOIN members m ON m.id = p.member", plan.listing);
                 plan.keys_first = true;
                 plan.order = "p.member_name_key, p.member";
                 if let Some(infra) = query.infra {
@@ -139,11 +148,14 @@ impl Plan {
                     plan.push("p.member_status = ?", status.as_str().to_owned());
                 }
                 if let Some(level) = query.level {
-                    plan.push("p.level = ?", level.as_str().to_owned());
+                    // A literal, not a parameter: SQLite uses a partial index only for a
+                    // clause it can see implies the index's own.
+                    plan.clauses.push(format!("p.level = '{}'", level.as_str()));
                 }
                 // Every clause so far is on the index: the count needs no member row.
                 plan.count_sql = format!(
-                    "SELECT count(*) FROM permissions p{}",
+                    "SELECT count(*) FROM {}{}",
+                    plan.listing,
                     where_sql(&plan.clauses)
                 );
             }
@@ -203,8 +215,9 @@ pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPageV
     // The page is chosen first; only its rows then gather their permissions.
     let page_sql = if plan.keys_first {
         format!(
-            "SELECT {columns}, m.name_key AS sort_key FROM (SELECT p.member, p.member_name_key FROM permissions p{} \
+            "SELECT {columns}, m.name_key AS sort_key FROM (SELECT p.member, p.member_name_key FROM {}{} \
              ORDER BY {} LIMIT {limit} OFFSET {}) p JOIN members m ON m.id = p.member",
+            plan.listing,
             where_sql(&plan.clauses),
             plan.order,
             query.offset

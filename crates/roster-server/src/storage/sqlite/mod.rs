@@ -38,6 +38,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("../../../migrations/0001_init.sql")),
     (2, include_str!("../../../migrations/0002_sync.sql")),
     (3, include_str!("../../../migrations/0003_releases.sql")),
+    (
+        4,
+        include_str!("../../../migrations/0004_one_listing_index.sql"),
+    ),
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
