@@ -1,9 +1,11 @@
-//! Migrations: a new workspace is at the latest schema, and a workspace written by a newer
-//! Roster is refused, never opened (STYLE, "Storage").
+//! Migrations: a new workspace is at the latest schema, an older one is brought up to it
+//! on open, and a workspace written by a newer Roster is refused, never opened (STYLE,
+//! "Storage").
 
-use roster_store::{SCHEMA_VERSION, StoreError, Unlock};
+use roster_core::Level;
+use roster_store::{MemberQuery, SCHEMA_VERSION, StoreError, Unlock};
 
-use crate::fixture::{Fixture, passphrase};
+use crate::fixture::{ADAM, Fixture, STAGING, passphrase, team};
 
 fn user_version(fixture: &Fixture) -> u32 {
     fixture
@@ -58,4 +60,44 @@ fn a_workspace_from_a_newer_roster_is_refused_with_what_to_do() {
             "the message tells the person what to do next: {message}"
         );
     }
+}
+
+#[test]
+fn a_workspace_at_schema_4_gets_the_one_listing_index_and_lists_the_same() {
+    let fixture = Fixture::with(&team());
+    // Put back what schema 4 had: two full listing indexes.
+    fixture
+        .workspace
+        .conn()
+        .execute_batch(
+            "DROP INDEX permissions_listing;
+             DROP INDEX permissions_infra_admins;
+             CREATE INDEX permissions_listing ON permissions (infra, member_status, member_name_key, member);
+             CREATE INDEX permissions_listing_by_level ON permissions (infra, level, member_status, member_name_key, member);
+             PRAGMA user_version = 4;",
+        )
+        .expect("schema 4's indexes");
+    let fixture = fixture.reopen();
+    assert_eq!(user_version(&fixture), SCHEMA_VERSION);
+    let conn = fixture.workspace.conn();
+    let indexes: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'permissions' ORDER BY name")
+        .expect("schema")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    assert_eq!(indexes, ["permissions_infra_admins", "permissions_listing"]);
+    let infra_admins = fixture
+        .workspace
+        .members(&MemberQuery {
+            infra: Some(STAGING),
+            level: Some(Level::InfraAdmin),
+            limit: 50,
+            with_total: true,
+            ..MemberQuery::default()
+        })
+        .expect("the listing");
+    assert_eq!(infra_admins.total, Some(1));
+    assert_eq!(infra_admins.members[0].member.id, ADAM);
 }
