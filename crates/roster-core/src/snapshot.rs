@@ -126,9 +126,7 @@ impl Snapshot {
         }
         Ok(())
     }
-}
 
-impl Snapshot {
     /// Every id is unique within its kind and every reference names a record of the
     /// snapshot: storage loads a snapshot whole with its per-row foreign-key checks off, so
     /// this is the check those rows owe.
