@@ -129,6 +129,7 @@ fn raw_insert(dir: &std::path::Path, snapshot: &Snapshot) -> Result<Duration> {
     let start = Instant::now();
     let conn = rusqlite::Connection::open(dir.join("raw.db"))?;
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "ab".repeat(32)))?;
+    conn.execute_batch(&roster_store::new_database_pragmas())?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     // The page cache a workspace has: without it the baseline would thrash and flatter us.

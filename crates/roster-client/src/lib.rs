@@ -22,7 +22,7 @@ pub use demo::{DEFAULT_MEMBERS as DEMO_DEFAULT_MEMBERS, company as demo_company}
 pub use error::{ClientError, ErrorClass};
 pub use import::{ImportSummary, ImportedRow, parse_grant};
 pub use queries::{ExportFormat, Health, Status};
-pub use remote::{Remote, RetryPolicy};
+pub use remote::{Remote, RetryPolicy, SnapshotStream};
 pub use roster_store::{
     AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage,
     MemberQuery, Outcome, Passphrase, PermissionListing, SupportContactListing, Unlock,

@@ -11,10 +11,10 @@ use flate2::write::GzEncoder;
 use rand::Rng;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use roster_core::Envelope;
+use roster_core::{Assembly, Envelope, SnapshotPart};
 use roster_wire::{
     ChangesPage, ChangesQuery, ErrorResponse, PROTOCOL, PROTOCOL_HEADER, PushRequest, PushResponse,
-    SessionGranted, SignIn, SnapshotResponse,
+    SessionGranted, SignIn, SnapshotLine, SnapshotResponse,
 };
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
@@ -133,8 +133,43 @@ impl Remote {
         Ok(granted)
     }
 
+    /// Opens the snapshot stream: its lines are read as they arrive
+    /// ([`SnapshotStream::next`]). Retried like any call until the server answers; a cut
+    /// after that is the reader's to handle.
+    pub async fn snapshot_stream(&self) -> Result<SnapshotStream, ClientError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .attempt(Method::GET, "/api/v1/sync/snapshot", |r| r)
+                .await?
+            {
+                Ok(response) => {
+                    return Ok(SnapshotStream {
+                        remote: self.clone(),
+                        response,
+                        buffer: Vec::new(),
+                        scanned: 0,
+                    });
+                }
+                Err(failure) => self.retry_after(attempt, failure).await?,
+            }
+        }
+    }
+
+    /// The whole snapshot, read into memory; downloaded again from the start if the
+    /// connection is cut mid-way.
     pub async fn snapshot(&self) -> Result<SnapshotResponse, ClientError> {
-        self.call(Method::GET, "/api/v1/sync/snapshot", |r| r).await
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.snapshot_stream().await?.read_whole().await {
+                Err(ClientError::Offline { reason, .. }) => {
+                    self.retry_after(attempt, reason).await?;
+                }
+                read => return read,
+            }
+        }
     }
 
     /// Pushes `ops`; with `pull`, the answer carries the changes after that cursor too.
@@ -167,47 +202,70 @@ impl Remote {
         path: &str,
         body: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<T, ClientError> {
-        let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .header(PROTOCOL_HEADER, PROTOCOL.to_string());
-            if let Some(token) = &self.token {
-                request = request.bearer_auth(token.as_str());
-            }
-            let failure = match body(request).send().await {
-                Ok(response) if response.status().is_success() => {
-                    match response.json::<T>().await {
-                        Ok(value) => return Ok(value),
-                        // Cut mid-body: as good as no answer.
-                        Err(err) if err.is_body() || err.is_timeout() => err.to_string(),
-                        Err(err) => {
-                            return Err(ClientError::Server {
-                                code: "bad_response".into(),
-                                message: format!(
-                                    "the server at {} answered something this Roster cannot read ({err}); is it a Roster company server?",
-                                    self.base
-                                ),
-                            });
-                        }
-                    }
-                }
-                Ok(response) if response.status().is_server_error() => {
-                    format!("the server answered {}", response.status())
-                }
-                Ok(response) => return Err(self.refusal(response).await),
-                Err(err) => describe(&err),
+            let failure = match self.attempt(method.clone(), path, &body).await? {
+                Ok(response) => match response.json::<T>().await {
+                    Ok(value) => return Ok(value),
+                    // Cut mid-body: as good as no answer.
+                    Err(err) if err.is_body() || err.is_timeout() => err.to_string(),
+                    Err(err) => return Err(self.unreadable(&err)),
+                },
+                Err(failure) => failure,
             };
-            if attempt >= self.retry.attempts {
-                return Err(ClientError::Offline {
-                    server: self.base.clone(),
-                    reason: failure,
-                });
+            self.retry_after(attempt, failure).await?;
+        }
+    }
+
+    /// Sends one request: the successful response, with its body still to read; or, as
+    /// `Ok(Err(reason))`, a failure that may pass; or a refusal that will not.
+    async fn attempt(
+        &self,
+        method: Method,
+        path: &str,
+        body: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Result<reqwest::Response, String>, ClientError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(PROTOCOL_HEADER, PROTOCOL.to_string());
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.as_str());
+        }
+        Ok(match body(request).send().await {
+            Ok(response) if response.status().is_success() => Ok(response),
+            Ok(response) if response.status().is_server_error() => {
+                Err(format!("the server answered {}", response.status()))
             }
-            tokio::time::sleep(self.backoff(attempt)).await;
+            Ok(response) => return Err(self.refusal(response).await),
+            Err(err) => Err(describe(&err)),
+        })
+    }
+
+    /// Waits before try `attempt + 1`, or gives up with `failure` if that was the last.
+    pub(crate) async fn retry_after(
+        &self,
+        attempt: u32,
+        failure: String,
+    ) -> Result<(), ClientError> {
+        if attempt >= self.retry.attempts {
+            return Err(ClientError::Offline {
+                server: self.base.clone(),
+                reason: failure,
+            });
+        }
+        tokio::time::sleep(self.backoff(attempt)).await;
+        Ok(())
+    }
+
+    pub(crate) fn unreadable(&self, err: &dyn std::fmt::Display) -> ClientError {
+        ClientError::Server {
+            code: "bad_response".into(),
+            message: format!(
+                "the server at {} answered something this Roster cannot read ({err}); is it a Roster company server?",
+                self.base
+            ),
         }
     }
 
@@ -242,6 +300,118 @@ impl Remote {
                     .into(),
             },
             _ => ClientError::Server { code, message },
+        }
+    }
+}
+
+/// The snapshot as the server streams it, one [`SnapshotLine`] at a time.
+#[derive(Debug)]
+pub struct SnapshotStream {
+    remote: Remote,
+    response: reqwest::Response,
+    /// Bytes received and not yet handed out as lines.
+    buffer: Vec<u8>,
+    /// How much of `buffer` is known to hold no line break.
+    scanned: usize,
+}
+
+impl SnapshotStream {
+    /// The next line; `None` once the body ends. A cut connection is `Offline` (the
+    /// caller may start again); a line this Roster cannot read is `bad_response`.
+    pub async fn next(&mut self) -> Result<Option<SnapshotLine>, ClientError> {
+        loop {
+            if let Some(at) = self.buffer[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.scanned + at;
+                let line = serde_json::from_slice(&self.buffer[..end])
+                    .map_err(|err| self.remote.unreadable(&err));
+                self.buffer.drain(..=end);
+                self.scanned = 0;
+                return line.map(Some);
+            }
+            self.scanned = self.buffer.len();
+            match self.response.chunk().await {
+                Ok(Some(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Ok(None) if self.buffer.iter().all(u8::is_ascii_whitespace) => return Ok(None),
+                Ok(None) => {
+                    // The last line without its line break.
+                    self.buffer.push(b'\n');
+                }
+                Err(err) => {
+                    return Err(ClientError::Offline {
+                        server: self.remote.base.clone(),
+                        reason: format!("the snapshot's download was cut ({})", describe(&err)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Every line, put together; refused unless the stream ends as the protocol says.
+    async fn read_whole(mut self) -> Result<SnapshotResponse, ClientError> {
+        let Some(SnapshotLine::Head { seq, account }) = self.next().await? else {
+            return Err(self
+                .remote
+                .unreadable(&"the snapshot did not begin with its head"));
+        };
+        let mut assembly = Assembly::new();
+        let mut audit = Vec::new();
+        let mut tally = PartTally::default();
+        loop {
+            match self.next().await? {
+                Some(SnapshotLine::Part(part)) => {
+                    tally.count(&part);
+                    assembly.add(part)?;
+                }
+                Some(SnapshotLine::Audit(entries)) => audit.extend(entries),
+                Some(SnapshotLine::End { records }) => {
+                    tally.end(records, &self.remote)?;
+                    break;
+                }
+                Some(SnapshotLine::Head { .. }) => {
+                    return Err(self.remote.unreadable(&"the snapshot has two heads"));
+                }
+                None => return Err(self.cut()),
+            }
+        }
+        Ok(SnapshotResponse {
+            seq,
+            account,
+            snapshot: assembly.finish()?,
+            audit,
+        })
+    }
+
+    /// A stream that ended without its `end` line.
+    pub fn cut(&self) -> ClientError {
+        ClientError::Offline {
+            server: self.remote.base.clone(),
+            reason: "the snapshot's download ended before its last line".into(),
+        }
+    }
+
+    pub fn remote(&self) -> &Remote {
+        &self.remote
+    }
+}
+
+/// Counts the records of the parts that came, to hold them to the stream's `end` line.
+#[derive(Debug, Default)]
+pub(crate) struct PartTally(u64);
+
+impl PartTally {
+    pub(crate) fn count(&mut self, part: &SnapshotPart) {
+        self.0 += part.len() as u64;
+    }
+
+    /// Refuses a stream whose `end` counts other records than came.
+    pub(crate) fn end(&self, records: u64, remote: &Remote) -> Result<(), ClientError> {
+        if records == self.0 {
+            Ok(())
+        } else {
+            Err(remote.unreadable(&format!(
+                "the snapshot's last line counts {records} records, but {} came",
+                self.0
+            )))
         }
     }
 }

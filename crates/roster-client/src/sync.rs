@@ -5,15 +5,16 @@
 
 use std::path::Path;
 
-use roster_core::{Actor, DeviceId, Envelope, OpId};
+use roster_core::{Actor, DeviceId, Envelope, OpId, SnapshotPart};
 use roster_store::{
     Conflict, Outcome, Passphrase, PulledChange, ServerAnswer, SyncState, SystemActor, Workspace,
 };
-use roster_wire::{AuditEntryView, ChangesPage, ChangesQuery, MAX_PUSH, OpOutcome};
+use roster_wire::{AuditEntryView, ChangesPage, ChangesQuery, MAX_PUSH, OpOutcome, SnapshotLine};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::error::{ClientError, bad_input};
-use crate::remote::{Remote, RetryPolicy};
+use crate::remote::{PartTally, Remote, RetryPolicy, SnapshotStream};
 use crate::session::{META_ACTOR, META_DEVICE, Session, now};
 
 /// Ops per push; the server takes up to `roster_wire::MAX_PUSH`.
@@ -46,6 +47,47 @@ pub struct SyncReport {
     pub resnapshot: bool,
     /// The change-log sequence number the workspace now holds.
     pub cursor: i64,
+}
+
+/// Snapshot parts read ahead of the thread that stores them: with 2,000 records a part,
+/// enough to keep it busy, few enough to bound the memory.
+const PARTS_IN_FLIGHT: usize = 16;
+
+/// Hands the stream's parts to the thread that stores them as they come, and answers the
+/// stream's audit entries. Closing `parts` after a clean `end` lets that thread commit; any
+/// failure is handed on instead, so it stores nothing.
+async fn feed(
+    stream: &mut SnapshotStream,
+    parts: &mpsc::Sender<Result<SnapshotPart, ClientError>>,
+) -> Vec<AuditEntryView> {
+    let mut audit = Vec::new();
+    let mut tally = PartTally::default();
+    let failure = loop {
+        let line = match stream.next().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break stream.cut(),
+            Err(err) => break err,
+        };
+        match line {
+            SnapshotLine::Part(part) => {
+                tally.count(&part);
+                if parts.send(Ok(part)).await.is_err() {
+                    // The storing thread stopped; its error says why.
+                    return audit;
+                }
+            }
+            SnapshotLine::Audit(entries) => audit.extend(entries),
+            SnapshotLine::End { records } => match tally.end(records, stream.remote()) {
+                Ok(()) => return audit,
+                Err(err) => break err,
+            },
+            SnapshotLine::Head { .. } => {
+                break stream.remote().unreadable(&"the snapshot has two heads");
+            }
+        }
+    };
+    let _ = parts.send(Err(failure)).await;
+    audit
 }
 
 fn audit_rows(audit: &[AuditEntryView]) -> Result<Vec<(i64, String)>, ClientError> {
@@ -100,7 +142,9 @@ impl Session {
     }
 
     /// Makes a workspace at `dir` from the snapshot of a signed-in `remote`, bound to it and
-    /// to the account `email`. The session token stays with the caller.
+    /// to the account `email`. The session token stays with the caller. The snapshot is
+    /// stored as it streams in; a download cut mid-way leaves nothing behind and starts
+    /// again, as any call is retried.
     pub async fn connect(
         dir: &Path,
         passphrase: &Passphrase,
@@ -108,36 +152,63 @@ impl Session {
         email: &str,
     ) -> Result<Self, ClientError> {
         roster_core::password::check(passphrase.expose(), &[email])?;
-        // Argon2id seals the new key on a blocking thread while the snapshot downloads.
-        let workspace_id = Uuid::now_v7().to_string();
-        let owned = Passphrase::new(passphrase.expose().to_owned());
-        let sealing =
-            tokio::task::spawn_blocking(move || Workspace::new_key(&workspace_id, &owned));
-        let (first, key) = tokio::join!(remote.snapshot(), sealing);
-        let first = first?;
-        let key =
-            key.map_err(|err| ClientError::Interrupted(format!("sealing the key: {err}")))??;
-        let account = first.account.to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::connect_once(dir, passphrase, remote, email).await {
+                Err(ClientError::Offline { reason, .. }) => {
+                    remote.retry_after(attempt, reason).await?;
+                }
+                made => return made,
+            }
+        }
+    }
+
+    /// One try of [`Session::connect`]: the network reads the stream on this task while a
+    /// blocking thread stores what came (the two use both cores of a small laptop).
+    async fn connect_once(
+        dir: &Path,
+        passphrase: &Passphrase,
+        remote: &Remote,
+        email: &str,
+    ) -> Result<Self, ClientError> {
+        let mut stream = remote.snapshot_stream().await?;
+        let Some(SnapshotLine::Head { seq, account }) = stream.next().await? else {
+            return Err(remote.unreadable(&"the snapshot did not begin with its head"));
+        };
         let device = DeviceId::from_uuid(Uuid::now_v7());
         let at = now();
-        let mut workspace = Workspace::create_with_key(
-            dir,
-            key,
-            &first.snapshot,
-            &[(META_ACTOR, &account), (META_DEVICE, &device.to_string())],
-            &SystemActor {
+        let (parts, mut received) = mpsc::channel(PARTS_IN_FLIGHT);
+        let writer = {
+            let dir = dir.to_owned();
+            let passphrase = Passphrase::new(passphrase.expose().to_owned());
+            let meta = [
+                (META_ACTOR, account.to_string()),
+                (META_DEVICE, device.to_string()),
+            ];
+            let creator = SystemActor {
                 label: email.to_owned(),
                 device: device.to_string(),
-            },
-            at,
-        )?;
-        let bound = workspace.bind(
-            remote.url(),
-            email,
-            first.seq,
-            &audit_rows(&first.audit)?,
-            at,
-        );
+            };
+            tokio::task::spawn_blocking(move || {
+                let meta: Vec<(&str, &str)> = meta.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Workspace::create_streamed(
+                    &dir,
+                    &Uuid::now_v7().to_string(),
+                    &passphrase,
+                    &meta,
+                    &creator,
+                    at,
+                    std::iter::from_fn(|| received.blocking_recv()),
+                )
+            })
+        };
+        let audit = feed(&mut stream, &parts).await;
+        drop(parts);
+        let mut workspace = writer
+            .await
+            .map_err(|err| ClientError::Interrupted(format!("storing the snapshot: {err}")))??;
+        let bound = workspace.bind(remote.url(), email, seq, &audit_rows(&audit)?, at);
         if let Err(err) = bound {
             workspace.discard()?;
             return Err(err.into());

@@ -24,6 +24,7 @@ mod record;
 mod refusal;
 mod rights;
 mod snapshot;
+mod snapshot_parts;
 mod state;
 mod values;
 
@@ -46,6 +47,7 @@ pub use record::{Change, Record, RecordKey};
 pub use refusal::{Refusal, RefusalCode};
 pub use rights::{Actor, Rights};
 pub use snapshot::Snapshot;
+pub use snapshot_parts::{Assembly, SnapshotPart};
 pub use state::State;
 pub use values::{Date, Email, Name, Phone, Timestamp};
 

@@ -51,12 +51,14 @@ pub fn compress<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S
         .layer(middleware::from_fn(refuse_unknown_encoding))
 }
 
-/// Only JSON answers are compressed: the HTML pages (invitation, password reset) are small,
-/// and update bundles are compressed already.
+/// Only JSON answers (and the snapshot's JSON lines) are compressed: the HTML pages
+/// (invitation, password reset) are small, and update bundles are compressed already.
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"))
+    headers.get(header::CONTENT_TYPE).is_some_and(|value| {
+        let value = value.as_bytes();
+        value.starts_with(b"application/json")
+            || value.starts_with(roster_wire::SNAPSHOT_MEDIA_TYPE.as_bytes())
+    })
 }
 
 /// Whether `Accept-Encoding` takes gzip: named with a quality above zero, or not named

@@ -32,9 +32,15 @@ pub use migrate::{SCHEMA_VERSION, schema_sql};
 pub use secret::Passphrase;
 pub use state::SqlState;
 pub use sync::{Conflict, PulledChange, ServerAnswer, SyncState};
-pub use workspace::{DATABASE_FILE, KEY_FILE, NewKey, Outcome, SystemActor, Unlock, Workspace};
+pub use workspace::{DATABASE_FILE, KEY_FILE, Outcome, SystemActor, Unlock, Workspace};
 
 use roster_core::{App, Member, Role, Subscription};
+
+/// The SQLCipher settings of a new workspace's database, to run after `PRAGMA key`: for
+/// baselines that build the same kind of file by hand.
+pub fn new_database_pragmas() -> String {
+    keyfile::DatabaseFormat::NEW.pragmas()
+}
 
 /// Queries over an unlocked workspace.
 impl Workspace {

@@ -5,14 +5,16 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use roster_core::{Change, Envelope, Snapshot, Timestamp, decide, expectations};
+use roster_core::{
+    Assembly, Change, Envelope, Snapshot, SnapshotPart, Timestamp, decide, expectations,
+};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditEntry, AuditQuery, ChainReport, NewEntry};
 use crate::error::StoreError;
 use crate::keychain;
-use crate::keyfile::KeyFile;
+use crate::keyfile::{DatabaseFormat, KeyFile};
 use crate::migrate;
 use crate::outbox;
 use crate::secret::{DataKey, Passphrase};
@@ -31,10 +33,11 @@ const WORKSPACE_FILES: [&str; 5] = [
 ];
 
 /// A new workspace's data key with its sealed key file, made before the workspace is.
-pub struct NewKey {
+struct NewKey {
     workspace_id: String,
     key: DataKey,
     sealed: KeyFile,
+    database: DatabaseFormat,
 }
 
 impl std::fmt::Debug for NewKey {
@@ -79,6 +82,7 @@ pub struct Workspace {
     dir: PathBuf,
     id: String,
     key: DataKey,
+    database: DatabaseFormat,
     pub(crate) conn: Connection,
 }
 
@@ -100,15 +104,17 @@ impl Workspace {
             .to_owned())
     }
 
-    /// A fresh data key for a new workspace, wrapped by `passphrase`: the Argon2id half of
-    /// [`Workspace::create`] (about 0.15 s), which a first sync runs while it downloads.
-    pub fn new_key(workspace_id: &str, passphrase: &Passphrase) -> Result<NewKey, StoreError> {
+    /// A fresh data key for a new workspace, wrapped by `passphrase` (Argon2id, about
+    /// 0.15 s).
+    fn new_key(workspace_id: &str, passphrase: &Passphrase) -> Result<NewKey, StoreError> {
         let key = DataKey::generate()?;
-        let sealed = KeyFile::seal(workspace_id, &key, passphrase)?;
+        let database = DatabaseFormat::NEW;
+        let sealed = KeyFile::seal(workspace_id, &key, passphrase, database)?;
         Ok(NewKey {
             workspace_id: workspace_id.to_owned(),
             key,
             sealed,
+            database,
         })
     }
 
@@ -129,7 +135,7 @@ impl Workspace {
     }
 
     /// [`Workspace::create`] with a key made beforehand by [`Workspace::new_key`].
-    pub fn create_with_key(
+    fn create_with_key(
         dir: &Path,
         key: NewKey,
         snapshot: &Snapshot,
@@ -148,28 +154,96 @@ impl Workspace {
             workspace_id,
             key,
             sealed,
+            database,
         } = key;
         let result = (|| {
             sealed.write(&dir.join(KEY_FILE))?;
-            // Made private before SQLite opens it: its -wal and -shm copy its mode.
-            create_private_file(&Self::database_path(dir))?;
-            let conn = connect(&Self::database_path(dir), &key, true)?;
-            let mut workspace = Self {
-                dir: dir.to_owned(),
-                id: workspace_id,
-                key,
-                conn,
-            };
+            let mut workspace = Self::create_file(dir, &workspace_id, key, database)?;
             workspace.seed(snapshot, meta, creator, at)?;
             use_write_ahead_log(&workspace.conn)?;
             Ok(workspace)
         })();
         if result.is_err() {
-            for file in WORKSPACE_FILES {
-                let _ = fs::remove_file(dir.join(file));
-            }
+            remove_files(dir);
         }
         result
+    }
+
+    /// Creates a workspace in `dir` from a snapshot that arrives in pieces (a first sync's
+    /// stream), storing each piece as it comes instead of waiting for the whole company.
+    /// The data key is sealed with `passphrase` (Argon2id) on a thread of its own
+    /// meanwhile. The whole is checked (`Snapshot::check`) before anything commits, in one
+    /// transaction with its audit entry; on any failure, from `parts` or here, the files
+    /// are removed again and the error is returned as it came.
+    pub fn create_streamed<E: From<StoreError>>(
+        dir: &Path,
+        workspace_id: &str,
+        passphrase: &Passphrase,
+        meta: &[(&str, &str)],
+        creator: &SystemActor,
+        at: Timestamp,
+        parts: impl IntoIterator<Item = Result<SnapshotPart, E>>,
+    ) -> Result<Self, E> {
+        if Self::database_path(dir).exists() {
+            return Err(StoreError::AlreadyExists {
+                path: dir.to_owned(),
+            }
+            .into());
+        }
+        create_private_dir(dir)?;
+        let key = DataKey::generate()?;
+        let database = DatabaseFormat::NEW;
+        let result = std::thread::scope(|scope| {
+            let sealing = scope.spawn(|| KeyFile::seal(workspace_id, &key, passphrase, database));
+            let mut workspace = Self::create_file(dir, workspace_id, key.clone(), database)?;
+            workspace.bulk(|tx| {
+                let load = write::Load::begin(tx)?;
+                let mut writer = write::PartWriter::default();
+                let mut assembly = Assembly::new();
+                for part in parts {
+                    let part = part?;
+                    writer.insert(tx, &part)?;
+                    assembly.add(part).map_err(StoreError::Refused)?;
+                }
+                let snapshot = assembly.finish().map_err(StoreError::Refused)?;
+                snapshot.check().map_err(StoreError::Refused)?;
+                writer.finish(tx)?;
+                load.finish(tx)?;
+                record_creation(tx, &snapshot, meta, creator, at)?;
+                // The key file goes down before the database commits: a database without
+                // its key file could never be opened.
+                let sealed = sealing
+                    .join()
+                    .map_err(|_| StoreError::Crypto("sealing the data key failed"))??;
+                sealed.write(&dir.join(KEY_FILE))?;
+                Ok::<(), E>(())
+            })?;
+            use_write_ahead_log(&workspace.conn)?;
+            Ok(workspace)
+        });
+        if result.is_err() {
+            remove_files(dir);
+        }
+        result
+    }
+
+    /// A new, empty database file in `dir`, private to its user, keyed with `key`.
+    fn create_file(
+        dir: &Path,
+        workspace_id: &str,
+        key: DataKey,
+        database: DatabaseFormat,
+    ) -> Result<Self, StoreError> {
+        // Made private before SQLite opens it: its -wal and -shm copy its mode.
+        create_private_file(&Self::database_path(dir))?;
+        let conn = connect(&Self::database_path(dir), &key, database, true)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            id: workspace_id.to_owned(),
+            key,
+            database,
+            conn,
+        })
     }
 
     /// Unlocks the workspace at `dir`.
@@ -177,6 +251,7 @@ impl Workspace {
         Self::require_exists(dir)?;
         let key_file = KeyFile::read(&dir.join(KEY_FILE))?;
         let id = key_file.workspace_id().to_owned();
+        let database = key_file.database()?;
         let (key, from_keychain) = match unlock {
             Unlock::Passphrase(passphrase) => (key_file.open(passphrase)?, false),
             Unlock::Keychain => (
@@ -184,7 +259,7 @@ impl Workspace {
                 true,
             ),
         };
-        let conn = connect(&Self::database_path(dir), &key, false).map_err(|err| match err {
+        let conn = connect(&Self::database_path(dir), &key, database, false).map_err(|err| match err {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::NotADatabase =>
             {
@@ -202,6 +277,7 @@ impl Workspace {
             dir: dir.to_owned(),
             id,
             key,
+            database,
             conn,
         })
     }
@@ -234,12 +310,7 @@ impl Workspace {
     pub fn read_connection(&self) -> Result<Connection, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(Self::database_path(&self.dir), flags)?;
-        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-        let pragma = Zeroizing::new(format!(
-            "PRAGMA key = \"x'{}'\";",
-            self.key.to_hex().as_str()
-        ));
-        conn.execute_batch(&pragma)?;
+        apply_key(&conn, &self.key, self.database)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         set_cache(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -250,7 +321,7 @@ impl Workspace {
     pub fn change_passphrase(&self, new: &Passphrase) -> Result<(), StoreError> {
         let path = self.dir.join(KEY_FILE);
         let remembered = KeyFile::read(&path)?.remembered();
-        KeyFile::seal(&self.id, &self.key, new)?
+        KeyFile::seal(&self.id, &self.key, new, self.database)?
             .with_remembered(remembered)
             .write(&path)
     }
@@ -331,33 +402,7 @@ impl Workspace {
     ) -> Result<(), StoreError> {
         self.bulk(|tx| {
             write::load(tx, snapshot)?;
-            for (key, value) in meta {
-                tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-                    .execute([key, value])?;
-            }
-            let summary = format!(
-                "created the workspace for {} with {} members and {} infrastructures",
-                snapshot.company.name,
-                snapshot.members.len(),
-                snapshot.infrastructures.len()
-            );
-            audit::append(
-                tx,
-                &NewEntry {
-                    op_id: None,
-                    at,
-                    actor: "system".to_owned(),
-                    actor_label: creator.label.clone(),
-                    device: creator.device.clone(),
-                    online: false,
-                    action: "workspace_created",
-                    summary: &summary,
-                    members: Vec::new(),
-                    infras: Vec::new(),
-                    changes: &[],
-                },
-            )?;
-            Ok(())
+            record_creation(tx, snapshot, meta, creator, at)
         })
     }
 
@@ -366,19 +411,23 @@ impl Workspace {
     /// checked another way: a snapshot by `Snapshot::check`, anything else by
     /// `write::check_references` before it returns. SQLite switches enforcement only
     /// between transactions.
-    pub(crate) fn bulk<T>(
+    pub(crate) fn bulk<T, E: From<StoreError>>(
         &mut self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
-        let result = (|| -> Result<T, StoreError> {
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(StoreError::from)?;
+        let result = (|| -> Result<T, E> {
             self.conn
-                .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+                .pragma_update(None, "cache_size", -BULK_CACHE_KIB)
+                .map_err(StoreError::from)?;
             let tx = self
                 .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?;
             let value = work(&tx)?;
-            tx.commit()?;
+            tx.commit().map_err(StoreError::from)?;
             Ok(value)
         })();
         let restored = self
@@ -428,6 +477,43 @@ impl Workspace {
             problems
         })
     }
+}
+
+/// Sets `meta` and writes the audit entry that says who made the workspace from `snapshot`.
+fn record_creation(
+    tx: &Transaction<'_>,
+    snapshot: &Snapshot,
+    meta: &[(&str, &str)],
+    creator: &SystemActor,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    for (key, value) in meta {
+        tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+            .execute([key, value])?;
+    }
+    let summary = format!(
+        "created the workspace for {} with {} members and {} infrastructures",
+        snapshot.company.name,
+        snapshot.members.len(),
+        snapshot.infrastructures.len()
+    );
+    audit::append(
+        tx,
+        &NewEntry {
+            op_id: None,
+            at,
+            actor: "system".to_owned(),
+            actor_label: creator.label.clone(),
+            device: creator.device.clone(),
+            online: false,
+            action: "workspace_created",
+            summary: &summary,
+            members: Vec::new(),
+            infras: Vec::new(),
+            changes: &[],
+        },
+    )?;
+    Ok(())
 }
 
 /// Decides `envelope` against the state `tx` sees and, if accepted, writes its changes, its
@@ -485,7 +571,12 @@ pub(crate) fn commit_in(
 }
 
 /// Opens the database with the data key and the settings every connection needs.
-fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, StoreError> {
+fn connect(
+    path: &Path,
+    key: &DataKey,
+    database: DatabaseFormat,
+    create: bool,
+) -> Result<Connection, StoreError> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
@@ -493,10 +584,7 @@ fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Store
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let mut conn = Connection::open_with_flags(path, flags)?;
-    // SQLCipher logs "hmac check failed" to stderr on a wrong key; we report it ourselves.
-    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
-    conn.execute_batch(&pragma)?;
+    apply_key(&conn, key, database)?;
     // The first read fails with NotADatabase when the key is wrong.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
         row.get::<_, i64>(0)
@@ -519,6 +607,17 @@ fn connect(path: &Path, key: &DataKey, create: bool) -> Result<Connection, Store
     Ok(conn)
 }
 
+/// Keys `conn` with the data key as a raw key, in the database's format. Nothing is read:
+/// a wrong key shows at the first read.
+fn apply_key(conn: &Connection, key: &DataKey, database: DatabaseFormat) -> Result<(), StoreError> {
+    // SQLCipher logs "hmac check failed" to stderr on a wrong key; we report it ourselves.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.to_hex().as_str()));
+    conn.execute_batch(&pragma)?;
+    conn.execute_batch(&database.pragmas())?;
+    Ok(())
+}
+
 /// Readers never wait for the writer, and a commit is one append. WAL pages are encrypted
 /// like the database's.
 fn use_write_ahead_log(conn: &Connection) -> Result<(), StoreError> {
@@ -538,6 +637,13 @@ const BULK_CACHE_KIB: i64 = 256 * 1024;
 fn set_cache(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
+}
+
+/// Removes whatever a failed creation left in `dir`.
+fn remove_files(dir: &Path) {
+    for file in WORKSPACE_FILES {
+        let _ = fs::remove_file(dir.join(file));
+    }
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
@@ -563,4 +669,119 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         .open(path)
         .map_err(|source| StoreError::io("create the workspace database", path, source))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_core::{Company, Email, Member, MemberId, MemberKind, MemberStatus, Name};
+
+    use super::*;
+
+    /// A company of one Company Admin.
+    fn snapshot() -> Snapshot {
+        let mut snapshot = Snapshot::new(Company {
+            name: Name::parse("Example AG").expect("a valid name"),
+        });
+        snapshot.members.push(Member {
+            id: MemberId::from_uuid(uuid::Uuid::from_u128(1)),
+            email: Email::parse("grace.hopper@example.com").expect("a valid e-mail"),
+            name: Name::parse("Grace Hopper").expect("a valid name"),
+            kind: MemberKind::ItUser,
+            status: MemberStatus::Active,
+            company_admin: true,
+            administrator: false,
+            phone: None,
+            security_contact: false,
+            created_at: Timestamp::from_unix_millis(0),
+        });
+        snapshot
+    }
+
+    fn create_as(dir: &Path, passphrase: &Passphrase, database: DatabaseFormat) -> Workspace {
+        let key = DataKey::generate().expect("random key");
+        let sealed = KeyFile::seal("ws-1", &key, passphrase, database).expect("seal");
+        let new = NewKey {
+            workspace_id: "ws-1".to_owned(),
+            key,
+            sealed,
+            database,
+        };
+        let creator = SystemActor {
+            label: "test".to_owned(),
+            device: "test-device".to_owned(),
+        };
+        Workspace::create_with_key(
+            dir,
+            new,
+            &snapshot(),
+            &[],
+            &creator,
+            Timestamp::from_unix_millis(0),
+        )
+        .expect("create")
+    }
+
+    /// The page size SQLCipher reads the file with (it answers as text).
+    fn page_size(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA cipher_page_size", [], |row| row.get::<_, String>(0))
+            .expect("page size")
+            .parse()
+            .expect("a number")
+    }
+
+    #[test]
+    fn a_new_workspace_uses_sixteen_kib_pages_on_every_connection() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let dir = folder.path().join("w");
+        let passphrase = Passphrase::new("Right-Passphrase-42".into());
+        drop(
+            Workspace::create(
+                &dir,
+                "ws-1",
+                &passphrase,
+                &snapshot(),
+                &[],
+                &SystemActor {
+                    label: "test".to_owned(),
+                    device: "test-device".to_owned(),
+                },
+                Timestamp::from_unix_millis(0),
+            )
+            .expect("create"),
+        );
+        let workspace = Workspace::open(&dir, Unlock::Passphrase(&passphrase)).expect("open");
+        assert_eq!(page_size(workspace.conn()), 16_384);
+        assert_eq!(
+            page_size(&workspace.read_connection().expect("reader")),
+            16_384
+        );
+        assert_eq!(workspace.snapshot().expect("snapshot"), snapshot());
+    }
+
+    /// Workspaces made before key-file format 2 use SQLCipher 4's defaults, and keep them
+    /// through a passphrase change.
+    #[test]
+    fn a_workspace_of_sqlcipher_defaults_opens_and_keeps_its_format_through_a_passphrase_change() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let dir = folder.path().join("w");
+        let first = Passphrase::new("Right-Passphrase-42".into());
+        drop(create_as(&dir, &first, DatabaseFormat::SQLCIPHER_4));
+
+        let workspace = Workspace::open(&dir, Unlock::Passphrase(&first)).expect("open");
+        assert_eq!(page_size(workspace.conn()), 4096);
+        let second = Passphrase::new("Second-Passphrase-43".into());
+        workspace
+            .change_passphrase(&second)
+            .expect("change the passphrase");
+        drop(workspace);
+
+        let text = fs::read_to_string(dir.join(KEY_FILE)).expect("key file");
+        assert!(text.contains("\"format\": 1"), "{text}");
+        let workspace = Workspace::open(&dir, Unlock::Passphrase(&second)).expect("reopen");
+        assert_eq!(
+            page_size(&workspace.read_connection().expect("reader")),
+            4096
+        );
+        assert_eq!(workspace.snapshot().expect("snapshot"), snapshot());
+    }
 }

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use roster_core::{
     App, CaseContact, Change, Company, DevPermission, Environment, Infrastructure, Invitation,
-    Member, MemberId, Permission, Record, RecordKey, Role, RoleAssignment, Snapshot, Subscription,
-    SupportCase, SupportContact,
+    Member, MemberId, MemberStatus, Permission, Record, RecordKey, Role, RoleAssignment, Snapshot,
+    SnapshotPart, Subscription, SupportCase, SupportContact,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -146,7 +146,12 @@ fn put_permission(conn: &Connection, p: &Permission) -> Result<(), StoreError> {
 
 /// A new permission row whose member's copies the caller already holds: the bulk load's
 /// way, without a lookup of the member per row.
-fn insert_permission(conn: &Connection, p: &Permission, member: &Member) -> Result<(), StoreError> {
+fn insert_permission(
+    conn: &Connection,
+    p: &Permission,
+    member_status: MemberStatus,
+    member_name_key: &str,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -155,8 +160,8 @@ fn insert_permission(conn: &Connection, p: &Permission, member: &Member) -> Resu
         p.member.to_string(),
         p.infra.to_string(),
         p.level.as_str(),
-        member.status.as_str(),
-        member.name.key(),
+        member_status.as_str(),
+        member_name_key,
     ])?;
     Ok(())
 }
@@ -316,41 +321,128 @@ pub(crate) fn undo(conn: &Connection, changes: &[Change]) -> Result<(), StoreErr
 }
 
 /// Loads every record of `snapshot` in place of what the record tables hold (a first sync,
-/// a fresh snapshot). The record tables' own indexes and triggers are dropped first and
-/// made again after, and the full-text index is rebuilt once: building an index over rows
-/// already in place is one sort, where keeping every index and the FTS5 index up row by row
-/// is a random write per row and index (at 100,000 members, about 2× faster in all).
-/// Call inside a transaction, with the snapshot checked (`Snapshot::check`): the schema
-/// changes commit or roll back with the rows, and the rows are not checked one by one.
+/// a fresh snapshot). See [`Load`]. Call inside a transaction, with the snapshot checked
+/// (`Snapshot::check`).
 pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> {
-    let tables = RECORD_TABLES
-        .iter()
-        .map(|table| format!("'{table}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    // Indexes made by UNIQUE and PRIMARY KEY constraints have no SQL; they stay.
-    let deferred: Vec<(String, String, String)> = conn
-        .prepare(&format!(
-            "SELECT type, name, sql FROM sqlite_master
-             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ({tables})"
-        ))?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    for (kind, name, _) in &deferred {
-        conn.execute_batch(&format!("DROP {kind} \"{name}\""))?;
-    }
-    for table in RECORD_TABLES {
-        conn.execute(&format!("DELETE FROM {table}"), [])?;
-    }
+    let load = Load::begin(conn)?;
     insert_all(conn, snapshot)?;
-    for (_, _, sql) in &deferred {
-        conn.execute_batch(sql)?;
+    load.finish(conn)
+}
+
+/// A load of whole tables: their own indexes and triggers are dropped first and made again
+/// after, and the full-text index is rebuilt once. Building an index over rows already in
+/// place is one sort, where keeping every index and the FTS5 index up row by row is a
+/// random write per row and index (at 100,000 members, about 2× faster in all). The schema
+/// changes commit or roll back with the rows, which are not checked one by one: the caller
+/// checks the snapshot before it commits.
+pub(crate) struct Load {
+    /// The dropped indexes and triggers: (kind, name, SQL).
+    deferred: Vec<(String, String, String)>,
+}
+
+impl Load {
+    /// Empties the record tables and drops their indexes and triggers.
+    pub(crate) fn begin(conn: &Connection) -> Result<Self, StoreError> {
+        let tables = RECORD_TABLES
+            .iter()
+            .map(|table| format!("'{table}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Indexes made by UNIQUE and PRIMARY KEY constraints have no SQL; they stay.
+        let deferred: Vec<(String, String, String)> = conn
+            .prepare(&format!(
+                "SELECT type, name, sql FROM sqlite_master
+                 WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ({tables})"
+            ))?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for (kind, name, _) in &deferred {
+            conn.execute_batch(&format!("DROP {kind} \"{name}\""))?;
+        }
+        for table in RECORD_TABLES {
+            conn.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        Ok(Self { deferred })
     }
-    conn.execute(
-        "INSERT INTO members_fts (members_fts) VALUES ('rebuild')",
-        [],
-    )?;
-    Ok(())
+
+    /// Makes the indexes and triggers again and rebuilds the full-text index.
+    pub(crate) fn finish(self, conn: &Connection) -> Result<(), StoreError> {
+        for (_, _, sql) in &self.deferred {
+            conn.execute_batch(sql)?;
+        }
+        conn.execute(
+            "INSERT INTO members_fts (members_fts) VALUES ('rebuild')",
+            [],
+        )?;
+        Ok(())
+    }
+}
+
+/// Inserts pieces of a snapshot as they arrive, into tables a [`Load`] emptied. A
+/// permission row copies its member's status and name key: from the members inserted
+/// before it, or, for a permission that came before its member, once every piece is in.
+#[derive(Default)]
+pub(crate) struct PartWriter {
+    members: HashMap<MemberId, (MemberStatus, String)>,
+    early: Vec<Permission>,
+}
+
+impl PartWriter {
+    pub(crate) fn insert(
+        &mut self,
+        conn: &Connection,
+        part: &SnapshotPart,
+    ) -> Result<(), StoreError> {
+        match part {
+            SnapshotPart::Company(c) => put_company(conn, c)?,
+            SnapshotPart::Subscriptions(v) => each(conn, v, put_subscription)?,
+            SnapshotPart::Infrastructures(v) => each(conn, v, put_infrastructure)?,
+            SnapshotPart::Environments(v) => each(conn, v, put_environment)?,
+            SnapshotPart::Members(v) => {
+                for m in v {
+                    put_member(conn, m)?;
+                    self.members.insert(m.id, (m.status, m.name.key()));
+                }
+            }
+            SnapshotPart::Permissions(v) => {
+                for p in v {
+                    match self.members.get(&p.member) {
+                        Some((status, name_key)) => insert_permission(conn, p, *status, name_key)?,
+                        None => self.early.push(p.clone()),
+                    }
+                }
+            }
+            SnapshotPart::DevPermissions(v) => each(conn, v, put_dev_permission)?,
+            SnapshotPart::Apps(v) => each(conn, v, put_app)?,
+            SnapshotPart::Roles(v) => each(conn, v, put_role)?,
+            SnapshotPart::RoleAssignments(v) => each(conn, v, put_role_assignment)?,
+            SnapshotPart::Invitations(v) => each(conn, v, put_invitation)?,
+            SnapshotPart::SupportContacts(v) => each(conn, v, put_support_contact)?,
+            SnapshotPart::SupportCases(v) => each(conn, v, put_support_case)?,
+            SnapshotPart::CaseContacts(v) => each(conn, v, put_case_contact)?,
+        }
+        Ok(())
+    }
+
+    /// Inserts the permissions that came before their members. Call once every piece is
+    /// in and the whole was checked, so each names a member that was inserted.
+    pub(crate) fn finish(self, conn: &Connection) -> Result<(), StoreError> {
+        for p in &self.early {
+            let (status, name_key) = self.members.get(&p.member).ok_or_else(|| {
+                StoreError::corrupt("a permission names a member that is not in the snapshot")
+            })?;
+            insert_permission(conn, p, *status, name_key)?;
+        }
+        Ok(())
+    }
+}
+
+fn each<T>(
+    conn: &Connection,
+    records: &[T],
+    put: fn(&Connection, &T) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    records.iter().try_for_each(|record| put(conn, record))
 }
 
 /// Inserts the snapshot's records into empty tables, parents first. The big tables go in
@@ -375,7 +467,7 @@ fn insert_all(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> 
         let member = members.get(&p.member).ok_or_else(|| {
             StoreError::corrupt("a permission names a member that is not in the snapshot")
         })?;
-        insert_permission(conn, p, member)?;
+        insert_permission(conn, p, member.status, &member.name.key())?;
     }
     for d in in_order(&snapshot.dev_permissions, |d| (d.member, d.infra)) {
         put_dev_permission(conn, d)?;

@@ -1,7 +1,8 @@
 //! The sync protocol between a device's workspace and the company server.
 //!
 //! - `GET /api/v1/sync/snapshot`: everything the account may see, and the change-log
-//!   sequence number it was taken at.
+//!   sequence number it was taken at, streamed as JSON lines ([`SnapshotLine`]) so a device
+//!   stores the first members while the server still reads the last.
 //! - `POST /api/v1/sync/push`: a batch of ops made on the device; each is applied at most
 //!   once by its id and answered `applied` (with its sequence number), `unchanged` or
 //!   `rejected` (with the refusal's code and message). A push that says where the device's
@@ -16,7 +17,7 @@
 //! Bodies may be gzip-compressed both ways (`Content-Encoding: gzip`); the server answers
 //! compressed when the request says `Accept-Encoding: gzip`.
 
-use roster_core::{Change, Envelope, Snapshot};
+use roster_core::{Change, Envelope, Snapshot, SnapshotPart};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -29,7 +30,8 @@ use crate::AuditEntryView;
 /// - 1: snapshot, push, changes.
 /// - 2: a push may carry the pull cursor and be answered with the changes after it; push
 ///   bodies may be gzip-compressed.
-pub const PROTOCOL: u32 = 2;
+/// - 3: the snapshot is streamed as JSON lines ([`SnapshotLine`]).
+pub const PROTOCOL: u32 = 3;
 
 /// The request (and response) header that carries [`PROTOCOL`].
 pub const PROTOCOL_HEADER: &str = "roster-protocol";
@@ -122,7 +124,35 @@ pub struct ChangesPage {
     pub resnapshot: bool,
 }
 
-/// Everything the account may see, at one sequence number.
+/// The media type of the streamed snapshot: one [`SnapshotLine`] per line.
+pub const SNAPSHOT_MEDIA_TYPE: &str = "application/x-ndjson";
+
+/// The records a server reads and sends as one line of the snapshot stream.
+pub const SNAPSHOT_PART_SIZE: usize = 2000;
+
+/// One line of the streamed snapshot: `head` first, then the parts (the company first,
+/// parents before children), then the audit entries, then `end`. A stream without its
+/// `end`, or whose `end` counts other records than came, was cut and must not be kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotLine {
+    Head {
+        /// The last change-log sequence number the snapshot includes: pull from here.
+        seq: i64,
+        /// The signed-in member, who acts on the device.
+        account: Uuid,
+    },
+    Part(SnapshotPart),
+    /// Audit entries the account may read (admins only), oldest first.
+    Audit(Vec<AuditEntryView>),
+    End {
+        /// How many records the parts held in all.
+        records: u64,
+    },
+}
+
+/// Everything the account may see, at one sequence number: the snapshot stream's lines
+/// put together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SnapshotResponse {
     /// The last change-log sequence number the snapshot includes: pull from here.

@@ -2,14 +2,18 @@
 //! change log after their cursor. See `roster_wire::sync` for the protocol.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use roster_core::{Envelope, MemberId, Op, Read, authorize_read};
 use roster_wire::{
     ChangesPage, ChangesQuery, ErrorResponse, MAX_PAGE, MAX_PUSH, OpOutcome, OpResult, PROTOCOL,
-    PROTOCOL_HEADER, PushRequest, PushResponse, SnapshotResponse,
+    PROTOCOL_HEADER, PushRequest, PushResponse, SNAPSHOT_MEDIA_TYPE,
 };
+use tokio::sync::mpsc;
 
 use super::members::{company_name, invitation_effects};
 use crate::app::{AppState, SignedIn, now};
@@ -59,29 +63,63 @@ fn require_protocol(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Everything the signed-in account may see, and the sequence number to pull from.
+/// Everything the signed-in account may see, and the sequence number to pull from, as JSON
+/// lines (`roster_wire::SnapshotLine`) sent as they are read.
 #[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])),
-    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 2 (roster_wire::PROTOCOL)")),
-    responses((status = 200, body = SnapshotResponse), (status = 401, body = ErrorResponse),
-        (status = 403, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
+    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 3 (roster_wire::PROTOCOL)")),
+    responses((status = 200, content_type = "application/x-ndjson",
+            description = "One roster_wire::SnapshotLine per line: head, parts, audit, end"),
+        (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse),
+        (status = 426, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 pub async fn snapshot(
     State(state): State<AppState>,
     _: SyncProtocol,
     me: SignedIn,
-) -> Result<Json<SnapshotResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     authorize_read(&me.rights, Read::Members)?;
     let (rights, account) = (me.rights.clone(), me.member);
-    Ok(Json(
-        state
-            .db
-            .run(move |db| db.snapshot(&rights, account))
-            .await?,
-    ))
+    // A few lines in flight: the reader stays a little ahead of the network, no more.
+    let (lines, mut sent) = mpsc::channel::<Result<Bytes, StorageError>>(8);
+    state.db.spawn(move |db| {
+        let streamed = db.snapshot(&rights, account, &mut |line| {
+            let mut bytes =
+                serde_json::to_vec(&line).map_err(|err| StorageError::corrupt(err.to_string()))?;
+            bytes.push(b'\n');
+            lines
+                .blocking_send(Ok(Bytes::from(bytes)))
+                .map_err(|_| StorageError::Task("the device stopped reading the snapshot".into()))
+        });
+        if let Err(err) = streamed {
+            // Before the first line this becomes the answer; after it, the cut stream
+            // tells the device (no `end` line) and the log tells the operator.
+            tracing::warn!(%err, "a snapshot stream ended early");
+            let _ = lines.blocking_send(Err(err));
+        }
+    });
+    // The head comes first, once the read transaction is open: a failure before it (no
+    // company yet) is answered as an error, not as a cut stream.
+    let head = match sent.recv().await {
+        Some(Ok(head)) => head,
+        Some(Err(err)) => return Err(err.into()),
+        None => return Err(StorageError::Task("the snapshot was not read".into()).into()),
+    };
+    // `poll_recv` keeps answering `None` once the channel is done: the body may be polled
+    // again after its end (for trailers), which `stream::unfold` would panic at.
+    let rest = futures_util::stream::poll_fn(move |cx| {
+        sent.poll_recv(cx)
+            .map(|line| line.map(|line| line.map_err(std::io::Error::other)))
+    });
+    let body = futures_util::stream::once(async move { Ok(head) }).chain(rest);
+    Ok((
+        [(header::CONTENT_TYPE, SNAPSHOT_MEDIA_TYPE)],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }
 
 /// The change log after `after`, filtered to what the account may see.
 #[utoipa::path(get, path = "/api/v1/sync/changes", tag = "sync", params(ChangesQuery,
-        ("roster-protocol" = u32, Header, description = "The sync protocol version, 2 (roster_wire::PROTOCOL)")),
+        ("roster-protocol" = u32, Header, description = "The sync protocol version, 3 (roster_wire::PROTOCOL)")),
     security(("bearer" = [])),
     responses((status = 200, body = ChangesPage), (status = 400, body = ErrorResponse),
         (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse), (status = 426, body = ErrorResponse)))]
@@ -128,7 +166,7 @@ async fn page(
 
 /// Apply a batch of ops made on a device, in order, each at most once by its id.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync", request_body = PushRequest,
-    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 2 (roster_wire::PROTOCOL)")),
+    params(("roster-protocol" = u32, Header, description = "The sync protocol version, 3 (roster_wire::PROTOCOL)")),
     security(("bearer" = [])),
     responses((status = 200, body = PushResponse), (status = 400, body = ErrorResponse),
         (status = 401, body = ErrorResponse), (status = 413, body = ErrorResponse), (status = 415, body = ErrorResponse),

@@ -13,7 +13,7 @@ use roster_core::{
 };
 use roster_wire::{
     AppView, AuditEntryView, ChangesPage, InfrastructureView, MemberDetailView, MemberPageView,
-    SnapshotResponse, SubscriptionView,
+    SnapshotLine, SubscriptionView,
 };
 
 /// Why storage failed. Refusals are the rules speaking; everything else is internal and is
@@ -186,8 +186,14 @@ pub trait Storage: Send + Sync + 'static {
     /// its id (a retried op gets its first answer), as [`Storage::apply`] does one.
     fn push(&self, ops: &[(Envelope, Caller, Vec<SideEffect>)]) -> Result<Vec<Result<Applied>>>;
 
-    /// Everything `rights` may see, at one change-log sequence number.
-    fn snapshot(&self, rights: &Rights, account: MemberId) -> Result<SnapshotResponse>;
+    /// Everything `rights` may see, at one change-log sequence number, handed to `emit` line
+    /// by line as it is read. An error from `emit` ends the read.
+    fn snapshot(
+        &self,
+        rights: &Rights,
+        account: MemberId,
+        emit: &mut dyn FnMut(SnapshotLine) -> Result<()>,
+    ) -> Result<()>;
 
     /// The change log after `after`, filtered to what `rights` may see, with the audit
     /// entries of their scope after `audit_after`.
@@ -280,5 +286,15 @@ impl Db {
         tokio::task::spawn_blocking(move || call(storage.as_ref()))
             .await
             .map_err(|err| StorageError::Task(err.to_string()))?
+    }
+
+    /// Starts `call` on the blocking pool without waiting for it: for a call that hands
+    /// its answer on as it goes.
+    pub fn spawn<F>(&self, call: F)
+    where
+        F: FnOnce(&dyn Storage) + Send + 'static,
+    {
+        let storage = Arc::clone(&self.0);
+        drop(tokio::task::spawn_blocking(move || call(storage.as_ref())));
     }
 }

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mailin_embedded::{Handler, Response, SslConfig, response};
+use roster_core::Assembly;
+use roster_wire::{SnapshotLine, SnapshotResponse};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -273,6 +275,47 @@ impl Client {
             Some(body) => builder.json(&body),
             None => builder,
         })
+    }
+
+    /// The snapshot stream read whole, its lines put together as a
+    /// `roster_wire::SnapshotResponse`; fails unless it ends with an `end` line that counts
+    /// the records that came.
+    pub fn snapshot(&self) -> Value {
+        let answer = self.get("/api/v1/sync/snapshot");
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let mut lines = answer
+            .text
+            .lines()
+            .map(|line| serde_json::from_str::<SnapshotLine>(line).expect("a snapshot line"));
+        let Some(SnapshotLine::Head { seq, account }) = lines.next() else {
+            panic!(
+                "the snapshot begins with its head: {}",
+                &answer.text[..answer.text.len().min(300)]
+            );
+        };
+        let (mut assembly, mut audit, mut counted) = (Assembly::new(), Vec::new(), 0);
+        for line in lines.by_ref() {
+            match line {
+                SnapshotLine::Part(part) => {
+                    counted += part.len() as u64;
+                    assembly.add(part).expect("the company first");
+                }
+                SnapshotLine::Audit(entries) => audit.extend(entries),
+                SnapshotLine::End { records } => {
+                    assert_eq!(records, counted, "the end counts the records that came");
+                    break;
+                }
+                SnapshotLine::Head { .. } => panic!("one head"),
+            }
+        }
+        assert!(lines.next().is_none(), "nothing after the end");
+        serde_json::to_value(SnapshotResponse {
+            seq,
+            account,
+            snapshot: assembly.finish().expect("a company"),
+            audit,
+        })
+        .expect("json")
     }
 
     /// The member with this e-mail, from the member list.

@@ -191,7 +191,7 @@ fn each_account_downloads_only_the_cases_and_audit_entries_it_may_see() {
     assert_eq!(case.status, 201, "{}", case.text);
 
     let cases = |client: &Client| -> (usize, usize, usize) {
-        let snapshot = client.get("/api/v1/sync/snapshot").body;
+        let snapshot = client.snapshot();
         let log = client
             .get("/api/v1/sync/changes?after=0&audit_after=0")
             .body;
@@ -258,9 +258,7 @@ fn a_pull_asks_for_a_fresh_snapshot_when_the_account_own_rights_change() {
         "pat@acme.example",
         json!([{ "infra": x, "level": "member" }]),
     );
-    let head = plain.get("/api/v1/sync/snapshot").body["seq"]
-        .as_i64()
-        .expect("seq");
+    let head = plain.snapshot()["seq"].as_i64().expect("seq");
     let page = plain
         .get(&format!("/api/v1/sync/changes?after={head}"))
         .body;
@@ -291,9 +289,7 @@ fn a_pulled_update_carries_the_record_after_only_and_a_removal_the_record_remove
         "pat@acme.example",
         json!([{ "infra": x, "level": "member" }]),
     );
-    let head = admin.get("/api/v1/sync/snapshot").body["seq"]
-        .as_i64()
-        .expect("seq");
+    let head = admin.snapshot()["seq"].as_i64().expect("seq");
     let promoted = admin.call(
         "PUT",
         &format!("/api/v1/members/{id}/permissions/{x}"),
@@ -336,7 +332,7 @@ fn a_push_that_gives_its_cursor_is_answered_with_the_changes_after_it() {
     let admin_id = id_of(&admin, crate::fixture::ADMIN);
     let (pat, _) = active(&server, &admin, "pat@acme.example", json!([]));
     let name = admin.member("pat@acme.example")["name"].clone();
-    let snapshot = admin.get("/api/v1/sync/snapshot").body;
+    let snapshot = admin.snapshot();
     let head = snapshot["seq"].as_i64().expect("seq");
     let audit_head = snapshot["audit"]
         .as_array()

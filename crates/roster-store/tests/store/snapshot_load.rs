@@ -7,12 +7,12 @@
 
 use std::collections::BTreeSet;
 
-use roster_core::{InfraId, Level, RefusalCode};
-use roster_store::{DATABASE_FILE, StoreError};
+use roster_core::{InfraId, Level, RefusalCode, SnapshotPart};
+use roster_store::{DATABASE_FILE, KEY_FILE, StoreError, SystemActor, Unlock, Workspace};
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::fixture::{ALAN, Fixture, create, permission, team};
+use crate::fixture::{ALAN, CA, CA_EMAIL, Fixture, T0, create, passphrase, permission, team};
 
 /// Every index and trigger a schema holds, by name, with its SQL.
 fn structures(conn: &Connection) -> BTreeSet<(String, String)> {
@@ -116,4 +116,83 @@ fn the_load_keeps_every_record_and_the_listing_copies_of_each_member() {
         stale, 0,
         "each permission row copies its member's status and name key"
     );
+}
+
+/// Makes a workspace at `dir` from `parts` as a first sync streams them.
+fn create_streamed(
+    dir: &std::path::Path,
+    parts: Vec<Result<SnapshotPart, StoreError>>,
+) -> Result<Workspace, StoreError> {
+    Workspace::create_streamed(
+        dir,
+        &Uuid::now_v7().to_string(),
+        &passphrase(),
+        &[("actor", &CA.to_string())],
+        &SystemActor {
+            label: CA_EMAIL.to_owned(),
+            device: "test-device".to_owned(),
+        },
+        T0,
+        parts,
+    )
+}
+
+#[test]
+fn a_streamed_snapshot_makes_the_same_workspace_whatever_order_its_parts_come_in() {
+    let snapshot = team();
+    let mut parts = snapshot.clone().into_parts(1);
+    // Children before their parents (after the company): permissions wait for members.
+    parts[1..].reverse();
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = tmp.path().join("workspace");
+    let workspace = create_streamed(&dir, parts.into_iter().map(Ok).collect()).expect("made");
+    assert_eq!(
+        records(&workspace.snapshot().expect("read back")),
+        records(&snapshot)
+    );
+    let created = workspace
+        .audit(&roster_store::AuditQuery::default())
+        .expect("audit");
+    assert_eq!(created.len(), 1, "one creation entry");
+    drop(workspace);
+    let reopened = Workspace::open(&dir, Unlock::Passphrase(&passphrase())).expect("reopens");
+    assert_eq!(
+        reopened.integrity_check().expect("checked"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_stream_that_fails_or_names_a_missing_parent_leaves_no_workspace() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let dir = tmp.path().join("workspace");
+
+    // The network fails after the members came: that error comes back, nothing stays.
+    let mut parts: Vec<Result<SnapshotPart, StoreError>> =
+        team().into_parts(1).into_iter().map(Ok).take(6).collect();
+    parts.push(Err(StoreError::corrupt("the download was cut")));
+    let err = create_streamed(&dir, parts).expect_err("the failure stops the load");
+    assert!(err.to_string().contains("the download was cut"), "{err}");
+    assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
+    assert!(!dir.join(KEY_FILE).exists(), "no key file");
+
+    // A permission on an infrastructure that is not in the stream is refused at the end.
+    let mut snapshot = team();
+    let nowhere = InfraId::from_uuid(Uuid::now_v7());
+    snapshot
+        .permissions
+        .push(permission(ALAN, nowhere, Level::Member));
+    let parts = snapshot.into_parts(2).into_iter().map(Ok).collect();
+    let err = create_streamed(&dir, parts).expect_err("refused");
+    assert!(
+        matches!(&err, StoreError::Refused(refusal) if refusal.code == RefusalCode::NotFound),
+        "{err}"
+    );
+    assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
+
+    // Records before the company are refused too.
+    let mut parts: Vec<_> = team().into_parts(2).into_iter().map(Ok).collect();
+    parts.swap(0, 1);
+    assert!(create_streamed(&dir, parts).is_err());
+    assert!(!dir.join(DATABASE_FILE).exists());
 }

@@ -22,7 +22,7 @@ use roster_core::{
 };
 use roster_wire::{
     AppView, AuditEntryView, ChangesPage, EnvironmentView, InfrastructureView, InvitationView,
-    MemberDetailView, MemberPageView, RoleView, SnapshotResponse, SubscriptionView,
+    MemberDetailView, MemberPageView, RoleView, SnapshotLine, SubscriptionView,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -520,8 +520,15 @@ impl Storage for SqliteStorage {
         self.write_ops(&ops)
     }
 
-    fn snapshot(&self, rights: &Rights, account: MemberId) -> Result<SnapshotResponse> {
-        sync::snapshot(&*self.reader()?, rights, account)
+    fn snapshot(
+        &self,
+        rights: &Rights,
+        account: MemberId,
+        emit: &mut dyn FnMut(SnapshotLine) -> Result<()>,
+    ) -> Result<()> {
+        // A connection of its own: the stream holds its read transaction for as long as
+        // the device takes to read, which must not hold up the pool's other readers.
+        sync::snapshot(&self.readers.fresh()?, rights, account, emit)
     }
 
     fn changes(

@@ -1,7 +1,7 @@
 //! Fixed pools of read-only connections. WAL lets them read while the writer writes; a
 //! fixed size keeps concurrent requests from opening connections of their own.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 
 use rusqlite::Connection;
@@ -10,6 +10,7 @@ use crate::storage::Result;
 
 #[derive(Debug)]
 pub(super) struct Pool {
+    path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     /// Signalled when a connection goes back to the pool.
     returned: Condvar,
@@ -20,9 +21,16 @@ impl Pool {
     pub(super) fn open(path: &Path, size: usize) -> Result<Self> {
         let idle = (0..size).map(|_| reader(path)).collect::<Result<_>>()?;
         Ok(Self {
+            path: path.to_owned(),
             idle: Mutex::new(idle),
             returned: Condvar::new(),
         })
+    }
+
+    /// A read-only connection of its own, outside the pool, set up as the pool's are: for
+    /// a reader that may take long.
+    pub(super) fn fresh(&self) -> Result<Connection> {
+        reader(&self.path)
     }
 
     /// A connection, waiting for one when all are busy; it goes back on drop.

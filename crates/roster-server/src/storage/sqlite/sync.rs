@@ -2,11 +2,13 @@
 //! pages of the change log after a cursor, each filtered to what the account may see
 //! (`roster_core::can_replicate`), with the audit entries of the account's scope.
 
+use std::collections::HashSet;
+
 use roster_core::{
     AuditScope, CaseContact, CaseId, Change, DevPermission, InfraId, MemberId, Record, Rights,
-    RoleAssignment, Snapshot, State, SupportCase, can_replicate,
+    RoleAssignment, SnapshotPart, State, SupportCase, can_replicate,
 };
-use roster_wire::{AuditEntryView, ChangesPage, LoggedChange, SnapshotResponse};
+use roster_wire::{AuditEntryView, ChangesPage, LoggedChange, SNAPSHOT_PART_SIZE, SnapshotLine};
 use rusqlite::{Connection, Row};
 
 use super::rows::{self, MEMBER_COLUMNS};
@@ -27,12 +29,17 @@ fn all<T>(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-/// Everything `rights` may see, read in one transaction so it matches `seq` exactly.
+/// Everything `rights` may see, read in one transaction so it matches `seq` exactly, as the
+/// lines of the snapshot stream: each is handed to `emit` as soon as it is read, so the
+/// device stores the first members while the last are still being read. Each kind is read
+/// in the order of its key, which is the order a device's tables keep it in. An error from
+/// `emit` (the device went away) ends the read.
 pub(crate) fn snapshot(
     conn: &Connection,
     rights: &Rights,
     account: MemberId,
-) -> Result<SnapshotResponse> {
+    emit: &mut dyn FnMut(SnapshotLine) -> Result<()>,
+) -> Result<()> {
     // One read transaction: every table and the sequence number from the same moment.
     let tx = conn.unchecked_transaction()?;
     let company = SqlState::new(&tx)
@@ -41,89 +48,161 @@ pub(crate) fn snapshot(
     let seq: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM change_log", [], |row| {
         row.get(0)
     })?;
-    let member_sql = format!("SELECT {MEMBER_COLUMNS} FROM members");
+    emit(SnapshotLine::Head {
+        seq,
+        account: *account.as_uuid(),
+    })?;
+    let mut records = 0_u64;
+    let mut part = |part: SnapshotPart| {
+        records += part.len() as u64;
+        emit(SnapshotLine::Part(part))
+    };
+    part(SnapshotPart::Company(company))?;
+    runs(
+        &tx,
+        "SELECT id, name, edition FROM subscriptions ORDER BY id",
+        rows::subscription,
+        SnapshotPart::Subscriptions,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT id, name, subscription, hosting FROM infrastructures ORDER BY id",
+        rows::infrastructure,
+        SnapshotPart::Infrastructures,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT id, infra, name, slot_registered, licence_expires FROM environments ORDER BY id",
+        rows::environment,
+        SnapshotPart::Environments,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        &format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY id"),
+        rows::member,
+        SnapshotPart::Members,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT member, infra, level FROM permissions ORDER BY member, infra",
+        rows::permission,
+        SnapshotPart::Permissions,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT member, infra FROM dev_permissions ORDER BY member, infra",
+        |row| {
+            Ok(DevPermission {
+                member: rows::parsed(row, "member")?,
+                infra: rows::parsed(row, "infra")?,
+            })
+        },
+        SnapshotPart::DevPermissions,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT id, name FROM apps ORDER BY id",
+        rows::app,
+        SnapshotPart::Apps,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT id, app, name FROM roles ORDER BY id",
+        rows::role,
+        SnapshotPart::Roles,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT member, role FROM role_assignments ORDER BY member, role",
+        |row| {
+            Ok(RoleAssignment {
+                member: rows::parsed(row, "member")?,
+                role: rows::parsed(row, "role")?,
+            })
+        },
+        SnapshotPart::RoleAssignments,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT member, id, state, sent_at, expires_at FROM invitations ORDER BY member",
+        rows::invitation,
+        SnapshotPart::Invitations,
+        &mut part,
+    )?;
+    runs(
+        &tx,
+        "SELECT email, name FROM support_contacts ORDER BY email_key",
+        rows::support_contact,
+        SnapshotPart::SupportContacts,
+        &mut part,
+    )?;
+    // Support cases are few, and only some are the account's to see.
     let cases: Vec<SupportCase> = all(
         &tx,
-        "SELECT id, infra, reporter, title, needs_approval, opened_at FROM support_cases",
+        "SELECT id, infra, reporter, title, needs_approval, opened_at FROM support_cases ORDER BY id",
         rows::support_case,
     )?
     .into_iter()
     .filter(|case| can_replicate(rights, &Record::SupportCase(case.clone()), None))
     .collect();
-    let visible_case = |id: CaseId| cases.iter().any(|case| case.id == id);
-    let snapshot = Snapshot {
-        company,
-        subscriptions: all(
-            &tx,
-            "SELECT id, name, edition FROM subscriptions",
-            rows::subscription,
-        )?,
-        infrastructures: all(
-            &tx,
-            "SELECT id, name, subscription, hosting FROM infrastructures",
-            rows::infrastructure,
-        )?,
-        environments: all(
-            &tx,
-            "SELECT id, infra, name, slot_registered, licence_expires FROM environments",
-            rows::environment,
-        )?,
-        members: all(&tx, &member_sql, rows::member)?,
-        permissions: all(
-            &tx,
-            "SELECT member, infra, level FROM permissions",
-            rows::permission,
-        )?,
-        dev_permissions: all(&tx, "SELECT member, infra FROM dev_permissions", |row| {
-            Ok(DevPermission {
-                member: rows::parsed(row, "member")?,
-                infra: rows::parsed(row, "infra")?,
-            })
-        })?,
-        apps: all(&tx, "SELECT id, name FROM apps", rows::app)?,
-        roles: all(&tx, "SELECT id, app, name FROM roles", rows::role)?,
-        role_assignments: all(&tx, "SELECT member, role FROM role_assignments", |row| {
-            Ok(RoleAssignment {
-                member: rows::parsed(row, "member")?,
-                role: rows::parsed(row, "role")?,
-            })
-        })?,
-        invitations: all(
-            &tx,
-            "SELECT member, id, state, sent_at, expires_at FROM invitations",
-            rows::invitation,
-        )?,
-        support_contacts: all(
-            &tx,
-            "SELECT email, name FROM support_contacts",
-            rows::support_contact,
-        )?,
-        case_contacts: all(
-            &tx,
-            "SELECT case_id, email FROM case_contacts",
-            rows::case_contact,
-        )?
-        .into_iter()
-        .filter(|contact: &CaseContact| visible_case(contact.case))
-        .collect(),
-        support_cases: cases,
-    };
-    let audit = match AuditScope::of(rights) {
-        None => Vec::new(),
-        Some(scope) => {
-            let mut newest =
-                audit::list(&tx, scope_infras(&scope).as_deref(), SNAPSHOT_AUDIT, None)?;
-            newest.reverse();
-            newest
-        }
-    };
+    let visible: HashSet<CaseId> = cases.iter().map(|case| case.id).collect();
+    let contacts: Vec<CaseContact> = all(
+        &tx,
+        "SELECT case_id, email FROM case_contacts ORDER BY case_id, email_key",
+        rows::case_contact,
+    )?
+    .into_iter()
+    .filter(|contact: &CaseContact| visible.contains(&contact.case))
+    .collect();
+    if !cases.is_empty() {
+        part(SnapshotPart::SupportCases(cases))?;
+    }
+    if !contacts.is_empty() {
+        part(SnapshotPart::CaseContacts(contacts))?;
+    }
+    if let Some(scope) = AuditScope::of(rights) {
+        let mut newest = audit::list(&tx, scope_infras(&scope).as_deref(), SNAPSHOT_AUDIT, None)?;
+        newest.reverse();
+        emit(SnapshotLine::Audit(newest))?;
+    }
+    emit(SnapshotLine::End { records })?;
     tx.commit()?;
-    Ok(SnapshotResponse {
-        seq,
-        account: *account.as_uuid(),
-        snapshot,
-        audit,
-    })
+    Ok(())
+}
+
+/// The rows `sql` reads, handed to `part` in runs of [`SNAPSHOT_PART_SIZE`].
+fn runs<T>(
+    conn: &Connection,
+    sql: &str,
+    map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    wrap: fn(Vec<T>) -> SnapshotPart,
+    part: &mut dyn FnMut(SnapshotPart) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([])?;
+    let mut run = Vec::with_capacity(SNAPSHOT_PART_SIZE);
+    while let Some(row) = rows.next()? {
+        run.push(map(row)?);
+        if run.len() == SNAPSHOT_PART_SIZE {
+            part(wrap(std::mem::replace(
+                &mut run,
+                Vec::with_capacity(SNAPSHOT_PART_SIZE),
+            )))?;
+        }
+    }
+    if !run.is_empty() {
+        part(wrap(run))?;
+    }
+    Ok(())
 }
 
 fn scope_infras(scope: &AuditScope) -> Option<Vec<InfraId>> {
