@@ -102,20 +102,23 @@ fn the_load_keeps_every_record_and_the_listing_copies_of_each_member() {
         records(&fixture.workspace.snapshot().expect("read back")),
         records(&snapshot)
     );
-    let stale: i64 = fixture
-        .workspace
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM permissions p JOIN members m ON m.id = p.member
-             WHERE p.member_status IS NOT m.status OR p.member_name_key IS NOT m.name_key",
-            [],
-            |row| row.get(0),
-        )
-        .expect("count");
     assert_eq!(
-        stale, 0,
+        stale_copies(fixture.workspace.conn()),
+        0,
         "each permission row copies its member's status and name key"
     );
+}
+
+/// Permission rows whose copies of their member's status or name key differ from the
+/// member's.
+fn stale_copies(conn: &Connection) -> i64 {
+    conn.query_row(
+        "SELECT count(*) FROM permissions p JOIN members m ON m.id = p.member
+         WHERE p.member_status IS NOT m.status OR p.member_name_key IS NOT m.name_key",
+        [],
+        |row| row.get(0),
+    )
+    .expect("count")
 }
 
 /// Makes a workspace at `dir` from `parts` as a first sync streams them.
@@ -154,6 +157,11 @@ fn a_streamed_snapshot_makes_the_same_workspace_whatever_order_its_parts_come_in
         .audit(&roster_store::AuditQuery::default())
         .expect("audit");
     assert_eq!(created.len(), 1, "one creation entry");
+    assert_eq!(
+        stale_copies(workspace.conn()),
+        0,
+        "a permission that came before its member copies it all the same"
+    );
     drop(workspace);
     let reopened = Workspace::open(&dir, Unlock::Passphrase(&passphrase())).expect("reopens");
     assert_eq!(
