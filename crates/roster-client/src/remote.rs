@@ -158,12 +158,14 @@ impl Remote {
     }
 
     /// The whole snapshot, read into memory; downloaded again from the start if the
-    /// connection is cut mid-way.
+    /// connection is cut mid-way. A server that cannot be reached at all is reported once
+    /// [`Remote::snapshot_stream`] has tried, not tried again.
     pub async fn snapshot(&self) -> Result<SnapshotResponse, ClientError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.snapshot_stream().await?.read_whole().await {
+            let stream = self.snapshot_stream().await?;
+            match stream.read_whole().await {
                 Err(ClientError::Offline { reason, .. }) => {
                     self.retry_after(attempt, reason).await?;
                 }

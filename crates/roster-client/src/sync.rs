@@ -155,7 +155,9 @@ impl Session {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match Self::connect_once(dir, passphrase, remote, email).await {
+            // Opening the stream retries on its own; an `Offline` after that is a cut.
+            let stream = remote.snapshot_stream().await?;
+            match Self::connect_from(dir, passphrase, remote, email, stream).await {
                 Err(ClientError::Offline { reason, .. }) => {
                     remote.retry_after(attempt, reason).await?;
                 }
@@ -164,15 +166,16 @@ impl Session {
         }
     }
 
-    /// One try of [`Session::connect`]: the network reads the stream on this task while a
-    /// blocking thread stores what came (the two use both cores of a small laptop).
-    async fn connect_once(
+    /// One try of [`Session::connect`] on an opened stream: the network reads it on this
+    /// task while a blocking thread stores what came (the two use both cores of a small
+    /// laptop).
+    async fn connect_from(
         dir: &Path,
         passphrase: &Passphrase,
         remote: &Remote,
         email: &str,
+        mut stream: SnapshotStream,
     ) -> Result<Self, ClientError> {
-        let mut stream = remote.snapshot_stream().await?;
         let Some(SnapshotLine::Head { seq, account }) = stream.next().await? else {
             return Err(remote.unreadable(&"the snapshot did not begin with its head"));
         };
