@@ -29,7 +29,9 @@ pub struct RetryPolicy {
     /// The first backoff; each next one doubles, up to `max_delay`.
     pub base_delay: Duration,
     pub max_delay: Duration,
-    /// How long one request may take, connection included.
+    /// How long one call may take, connection included. The snapshot stream has no such
+    /// bound, since a big company takes as long as the device takes to store it: it fails
+    /// when this long passes with nothing new read from it.
     pub timeout: Duration,
 }
 
@@ -85,8 +87,10 @@ impl Remote {
             )));
         }
         install_crypto();
+        // `call` bounds each call in all; every read, the snapshot stream's included, is
+        // bounded on its own, so a stalled server is given up on either way.
         let http = reqwest::Client::builder()
-            .timeout(retry.timeout)
+            .read_timeout(retry.timeout)
             .connect_timeout(retry.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -207,7 +211,12 @@ impl Remote {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let failure = match self.attempt(method.clone(), path, &body).await? {
+            let failure = match self
+                .attempt(method.clone(), path, |r| {
+                    body(r).timeout(self.retry.timeout)
+                })
+                .await?
+            {
                 Ok(response) => match response.json::<T>().await {
                     Ok(value) => return Ok(value),
                     // Cut mid-body: as good as no answer.

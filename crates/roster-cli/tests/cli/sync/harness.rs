@@ -278,7 +278,17 @@ pub enum Fault {
     /// Forward the request, then cut the connection as the answer starts: the server did
     /// the work, the device never hears of it.
     LoseAnswer = 2,
+    /// Hold each piece of an answer for [`SLOW_GAP`] before passing it on, an answer's
+    /// HTTP head apart from the body after it: a slow link that never goes quiet for long.
+    Slow = 3,
+    /// Pass on the first [`STALL_AFTER`] bytes of what the server answers on each
+    /// connection from now on, then nothing, with the connection left open: a server or
+    /// link that hangs mid-answer.
+    Stall = 4,
 }
+
+pub const SLOW_GAP: std::time::Duration = std::time::Duration::from_millis(600);
+pub const STALL_AFTER: usize = 100;
 
 /// A TCP proxy in front of the server that can drop the network or lose answers.
 pub struct Proxy {
@@ -340,6 +350,8 @@ async fn relay(
     };
     let mut from_client = [0u8; 64 * 1024];
     let mut from_server = [0u8; 64 * 1024];
+    // How much `Stall` has let through on this connection.
+    let mut answered = 0;
     loop {
         tokio::select! {
             read = client.read(&mut from_client) => match read {
@@ -355,21 +367,43 @@ async fn relay(
             read = server.read(&mut from_server) => match read {
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
-                    match fault.load(Ordering::SeqCst) {
+                    let answer = &from_server[..n];
+                    let passed = match fault.load(Ordering::SeqCst) {
                         f if f == Fault::LoseAnswer as u8 => {
                             *cut.lock().expect("cut count") += 1;
                             return;
                         }
                         f if f == Fault::Down as u8 => return,
-                        _ => {}
-                    }
-                    if client.write_all(&from_server[..n]).await.is_err() {
+                        f if f == Fault::Slow as u8 => slowly(&mut client, answer).await,
+                        f if f == Fault::Stall as u8 => {
+                            let head = &answer[..n.min(STALL_AFTER.saturating_sub(answered))];
+                            answered += head.len();
+                            client.write_all(head).await
+                        }
+                        _ => client.write_all(answer).await,
+                    };
+                    if passed.is_err() {
                         return;
                     }
                 }
             },
         }
     }
+}
+
+async fn slowly(client: &mut TcpStream, answer: &[u8]) -> std::io::Result<()> {
+    let head_end = answer
+        .starts_with(b"HTTP/1.1 ")
+        .then(|| answer.windows(4).position(|w| w == b"\r\n\r\n"))
+        .flatten()
+        .map_or(answer.len(), |at| at + 4);
+    for piece in [&answer[..head_end], &answer[head_end..]] {
+        if !piece.is_empty() {
+            tokio::time::sleep(SLOW_GAP).await;
+            client.write_all(piece).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A device: a workspace of its own, signed in to the server through `url`.
@@ -393,29 +427,41 @@ pub fn quick_retry() -> RetryPolicy {
 impl Device {
     /// Signs in as `email` and makes the workspace from the server's snapshot.
     pub fn sign_in(url: &str, email: &str, password: &str) -> Self {
+        Self::first_sync(url, email, password, quick_retry(), || {})
+            .unwrap_or_else(|err| panic!("{email}'s first sync: {err}"))
+    }
+
+    /// Signs in as `email` with `retry`, runs `before_snapshot` (to change the network
+    /// under it, say), then makes the workspace from the server's snapshot.
+    pub fn first_sync(
+        url: &str,
+        email: &str,
+        password: &str,
+        retry: RetryPolicy,
+        before_snapshot: impl FnOnce(),
+    ) -> Result<Self, roster_client::ClientError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("device runtime");
         let dir = tempfile::tempdir().expect("device folder");
-        let mut remote = Remote::new(url, quick_retry()).expect("server address");
+        let mut remote = Remote::new(url, retry).expect("server address");
         runtime
             .block_on(remote.sign_in(email, password))
             .unwrap_or_else(|err| panic!("{email} signs in: {err}"));
-        let session = runtime
-            .block_on(Session::connect(
-                &dir.path().join("ws"),
-                &Passphrase::new(PASSPHRASE.to_owned()),
-                &remote,
-                email,
-            ))
-            .unwrap_or_else(|err| panic!("{email}'s first sync: {err}"));
-        Self {
+        before_snapshot();
+        let session = runtime.block_on(Session::connect(
+            &dir.path().join("ws"),
+            &Passphrase::new(PASSPHRASE.to_owned()),
+            &remote,
+            email,
+        ))?;
+        Ok(Self {
             session,
             remote,
             dir,
             runtime,
-        }
+        })
     }
 
     pub fn sync(&mut self) -> Result<roster_client::SyncReport, roster_client::ClientError> {

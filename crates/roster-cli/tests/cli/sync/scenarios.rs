@@ -339,3 +339,57 @@ fn the_server_killed_mid_push_and_mid_pull_resumes_and_everyone_converges() {
     );
     assert_converged(&[&a, &b], &a);
 }
+
+/// A big company on a slow link takes longer to download than any one call may: the
+/// snapshot stream is bounded by its silences, not its length. One that goes silent is
+/// given up on.
+#[test]
+fn a_first_sync_may_outlast_the_call_timeout_while_bytes_flow_and_gives_up_when_they_stop() {
+    use std::time::Instant;
+
+    use super::harness::{SLOW_GAP, quick_retry};
+
+    let server = ServerProcess::start();
+    let proxy = Proxy::to(server.addr);
+    let admin = company(&proxy.url());
+    // Every piece comes within the timeout; the head and the body together do not.
+    let timeout = SLOW_GAP * 5 / 3;
+    let once = roster_client::RetryPolicy {
+        attempts: 1,
+        timeout,
+        ..quick_retry()
+    };
+
+    let started = Instant::now();
+    let slow = Device::first_sync(&proxy.url(), ADMIN, PASSWORD, once, || {
+        proxy.set(Fault::Slow)
+    })
+    .expect("a first sync that keeps receiving is not cut short");
+    let took = started.elapsed();
+    proxy.set(Fault::None);
+    assert!(
+        took > timeout,
+        "the download must outlast the timeout for this to show anything (took {took:?})"
+    );
+    assert_eq!(
+        normalized(&slow.snapshot()),
+        normalized(&admin.server_snapshot()),
+        "the slow device holds what the server holds"
+    );
+
+    let started = Instant::now();
+    let stalled = Device::first_sync(&proxy.url(), ADMIN, PASSWORD, once, || {
+        proxy.set(Fault::Stall)
+    })
+    .map(|_| "a workspace");
+    let took = started.elapsed();
+    proxy.set(Fault::None);
+    assert!(
+        matches!(stalled, Err(ClientError::Offline { .. })),
+        "a stalled download is reported as the server not answering: {stalled:?}"
+    );
+    assert!(
+        took < timeout * 10,
+        "given up on after a silence of about the timeout (took {took:?})"
+    );
+}
