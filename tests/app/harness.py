@@ -19,7 +19,7 @@ import urllib3
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.options import ArgOptions
@@ -186,8 +186,17 @@ class AppTest(unittest.TestCase):
     def find_all(self, css):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
-    def click(self, css):
-        self.wait_for(css).click()
+    def click(self, css, timeout=WAIT):
+        """Clicks what `css` matches, finding it again when a view re-rendered it between
+        the find and the click (the sync bar does whenever the queue or connection changes)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.wait_for(css, timeout).click()
+                return
+            except StaleElementReferenceException:
+                if time.monotonic() > deadline:
+                    raise
 
     def type(self, css, text, clear=True):
         field = self.wait_for(css)

@@ -9,7 +9,6 @@ import http.client
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -19,13 +18,10 @@ from harness import ROOT, SERVER, TARGET
 KEYS = TARGET / "updater-test"
 
 
-def cargo():
-    return shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
-
-
 def sign(bundle, version, key="key"):
-    """Signs `bundle` with one of the test keys the way an operator does; returns the .sig."""
-    subprocess.run([cargo(), "tauri", "signer", "sign", "--private-key-path", str(KEYS / key),
+    """Signs `bundle` with one of the test keys the way an operator does, with the Tauri CLI
+    (scripts/tauri); returns the .sig."""
+    subprocess.run([str(ROOT / "scripts" / "tauri"), "signer", "sign", "--private-key-path", str(KEYS / key),
                     "--password", "", "--app-version", version, str(bundle)],
                    check=True, capture_output=True, timeout=120, cwd=ROOT)
     return Path(f"{bundle}.sig")
