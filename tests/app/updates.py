@@ -21,8 +21,9 @@ KEYS = TARGET / "updater-test"
 def sign(bundle, version, key="key"):
     """Signs `bundle` with one of the test keys the way an operator does, with the Tauri CLI
     (scripts/tauri); returns the .sig."""
-    subprocess.run([str(ROOT / "scripts" / "tauri"), "signer", "sign", "--private-key-path", str(KEYS / key),
-                    "--password", "", "--app-version", version, str(bundle)],
+    subprocess.run([str(ROOT / "scripts" / "tauri"), "signer", "sign",
+                    "--private-key-path", str(KEYS / key), "--password", "",
+                    "--app-version", version, str(bundle)],
                    check=True, capture_output=True, timeout=120, cwd=ROOT)
     return Path(f"{bundle}.sig")
 
