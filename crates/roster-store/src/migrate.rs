@@ -14,6 +14,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("../migrations/0003_sync.sql")),
     (4, include_str!("../migrations/0004_status_counts.sql")),
     (5, include_str!("../migrations/0005_one_listing_index.sql")),
+    (
+        6,
+        include_str!("../migrations/0006_member_triggers_on_change.sql"),
+    ),
 ];
 
 /// The schema's SQL, in order: for baselines that build the same kind of file by hand.

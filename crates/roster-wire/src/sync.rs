@@ -115,7 +115,7 @@ pub struct ChangesPage {
     pub changes: Vec<LoggedChange>,
     /// The cursor after this page: the last sequence number it covers.
     pub next: i64,
-    /// Whether more changes follow.
+    /// Whether more changes, or more audit entries, follow.
     pub more: bool,
     /// The server's audit entries after `audit_after` that the account may read.
     pub audit: Vec<AuditEntryView>,

@@ -1,10 +1,10 @@
 //! Finding members by what a person types: every word a case- and accent-insensitive prefix
 //! of a word of the name or e-mail; FTS5 syntax typed in is text, never an error.
 
-use roster_core::Op;
+use roster_core::{MemberStatus, Op};
 use roster_store::MemberQuery;
 
-use crate::fixture::{ADA, ALAN_NAME, Fixture, ZOE, team};
+use crate::fixture::{ADA, ALAN_NAME, Fixture, STAGING, ZOE, team};
 
 /// The names `text` finds, in the order listed, checking the total on the way.
 pub fn search(fixture: &Fixture, text: &str) -> Vec<String> {
@@ -132,4 +132,48 @@ fn search_follows_renames_and_deletions() {
         [ALAN_NAME],
         "the others still are"
     );
+}
+
+/// FTS5 compares its index with the members table, entry by entry, and fails on a mismatch.
+fn assert_index_whole(fixture: &Fixture, after: &str) {
+    fixture
+        .workspace
+        .conn()
+        .execute_batch("INSERT INTO members_fts (members_fts, rank) VALUES ('integrity-check', 1)")
+        .unwrap_or_else(|err| panic!("after {after}, the search index matches the members: {err}"));
+}
+
+#[test]
+fn a_status_change_leaves_the_search_index_whole_and_the_listing_current() {
+    let mut fixture = Fixture::with(&team());
+    let deactivated_on_staging = |fixture: &Fixture| {
+        crate::listing::names(
+            fixture,
+            MemberQuery {
+                infra: Some(STAGING),
+                status: Some(MemberStatus::Deactivated),
+                ..MemberQuery::default()
+            },
+        )
+    };
+    assert_eq!(deactivated_on_staging(&fixture), ["Ada Yonath"]);
+
+    // The member row is written whole; only the status changed, so the search entry stays
+    // as it is and the listing copy in her permission rows follows.
+    fixture.apply(Op::DeactivateMember { member: ADA });
+    assert_index_whole(&fixture, "a deactivation");
+    assert_eq!(search(&fixture, "lovelace"), ["Ada Lovelace"]);
+    assert_eq!(
+        deactivated_on_staging(&fixture),
+        ["Ada Lovelace", "Ada Yonath"]
+    );
+
+    fixture.apply(Op::EditProfile {
+        member: ADA,
+        name: "Ada King".to_owned(),
+    });
+    assert_index_whole(&fixture, "a rename");
+    assert_eq!(search(&fixture, "king"), ["Ada King"]);
+    assert_eq!(search(&fixture, "lovelace"), ["Ada King"], "by her e-mail");
+    assert_eq!(deactivated_on_staging(&fixture), ["Ada King", "Ada Yonath"]);
 }

@@ -211,7 +211,8 @@ pub(crate) fn list_after(
     if let Some(infras) = infras {
         sql.push_str(&scope_clause(infras, &mut args));
     }
-    sql.push_str(&format!(" ORDER BY a.seq LIMIT {}", limit.clamp(1, 5_000)));
+    // The route allows pages of up to 5,000; one more says whether the page is the last.
+    sql.push_str(&format!(" ORDER BY a.seq LIMIT {}", limit.clamp(1, 5_001)));
     query(conn, &sql, args)
 }
 

@@ -9,6 +9,7 @@ mod members;
 mod pool;
 mod releases;
 mod rows;
+mod search_index;
 mod state;
 mod sync;
 mod write;
@@ -41,6 +42,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (
         4,
         include_str!("../../../migrations/0004_one_listing_index.sql"),
+    ),
+    (
+        5,
+        include_str!("../../../migrations/0005_search_index_per_batch.sql"),
     ),
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -238,6 +243,7 @@ impl SqliteStorage {
                 }
                 results.push(result);
             }
+            search_index::catch_up(&tx)?;
             tx.commit()?;
             Ok(results)
         })();
@@ -426,6 +432,7 @@ impl Storage for SqliteStorage {
         for record in snapshot.records() {
             write::put(&tx, &record)?;
         }
+        search_index::catch_up(&tx)?;
         set_password(&tx, admin, password_hash, at)?;
         let caller = Caller {
             actor: Actor::Member { id: admin },
@@ -905,6 +912,15 @@ mod tests {
         (storage, admin, "session-hash")
     }
 
+    /// The admin, as a request of theirs from the loopback address.
+    fn caller(admin: MemberId) -> Caller {
+        Caller {
+            actor: Actor::Member { id: admin },
+            label: "ada@acme.example".into(),
+            address: "127.0.0.1".into(),
+        }
+    }
+
     #[test]
     fn a_session_is_checked_while_every_reader_is_busy() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -928,6 +944,144 @@ mod tests {
             );
             drop(held);
         });
+    }
+
+    #[test]
+    fn a_page_full_of_audit_entries_says_more_follow_even_with_no_changes_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (storage, admin, _) = signed_in(dir.path());
+        let caller = caller(admin);
+        for _ in 0..4 {
+            storage
+                .audit_attempt(
+                    &caller,
+                    crate::app::now(),
+                    "refused",
+                    "sign_in",
+                    "wrong password",
+                )
+                .expect("audit");
+        }
+        let rights = storage.rights(&caller.actor).expect("rights");
+        // Initialisation's entry and the four attempts, in pages of two.
+        let mut seen = Vec::new();
+        let mut audit_after = 0;
+        let mut pages = 0;
+        loop {
+            let page = storage
+                .changes(&rights, admin, 0, Some(audit_after), 2)
+                .expect("page");
+            pages += 1;
+            assert!(page.changes.is_empty(), "the change log is empty");
+            seen.extend(page.audit.iter().map(|entry| entry.seq));
+            audit_after = seen.last().copied().unwrap_or(audit_after);
+            if !page.more {
+                break;
+            }
+            assert!(pages < 10, "the pages end");
+        }
+        assert_eq!(pages, 3);
+        assert_eq!(seen.len(), 5, "every entry arrives: {seen:?}");
+        assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "{seen:?}");
+    }
+
+    #[test]
+    fn the_search_index_follows_a_batch_that_adds_renames_and_deletes_members() {
+        use roster_core::{DeviceId, InvitationId, MemberKind, Op, OpId};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (storage, admin, _) = signed_in(dir.path());
+        let caller = caller(admin);
+        let new_id = || uuid::Uuid::now_v7();
+        let (grace, alan) = (MemberId::from_uuid(new_id()), MemberId::from_uuid(new_id()));
+        let invite = |id, email: &str, name: &str| Op::InviteMember {
+            id,
+            invitation: InvitationId::from_uuid(new_id()),
+            email: email.to_owned(),
+            name: Some(name.to_owned()),
+            kind: MemberKind::ItUser,
+            company_admin: false,
+            grants: Vec::new(),
+            dev: Vec::new(),
+            roles: Vec::new(),
+        };
+        let rename = |member, name: &str| Op::EditProfile {
+            member,
+            name: name.to_owned(),
+        };
+        let ops = [
+            invite(grace, "grace@acme.example", "Grace Hopper"),
+            invite(alan, "alan@acme.example", "Alan Turing"),
+            rename(admin, "Ada King"),
+            rename(grace, "Grace Brewster"),
+            rename(admin, "Ada Byron"),
+            Op::DeleteMember { member: alan },
+        ];
+        let batch: Vec<_> = ops
+            .into_iter()
+            .map(|op| {
+                let envelope = Envelope {
+                    id: OpId::from_uuid(new_id()),
+                    actor: caller.actor.clone(),
+                    device: DeviceId::from_uuid(new_id()),
+                    at: crate::app::now(),
+                    op,
+                    expects: Vec::new(),
+                };
+                (envelope, caller.clone(), Vec::new())
+            })
+            .collect();
+        for (i, result) in storage.push(&batch).expect("push").into_iter().enumerate() {
+            assert!(
+                matches!(result, Ok(Applied::Changed { .. })),
+                "op {i}: {result:?}"
+            );
+        }
+
+        // FTS5 compares its index with the members table, entry by entry.
+        storage
+            .conn()
+            .execute_batch(
+                "INSERT INTO members_fts (members_fts, rank) VALUES ('integrity-check', 1)",
+            )
+            .expect("the search index matches the members");
+        let found = |text: &str| -> Vec<String> {
+            storage
+                .member_page(&MemberQuery {
+                    search: Some(text.to_owned()),
+                    status: None,
+                    infra: None,
+                    level: None,
+                    limit: 50,
+                    offset: 0,
+                    with_total: false,
+                })
+                .expect("search")
+                .members
+                .into_iter()
+                .map(|member| member.name)
+                .collect()
+        };
+        assert_eq!(found("byron"), ["Ada Byron"], "the last name of the batch");
+        assert!(found("king").is_empty(), "a name between is gone");
+        assert_eq!(
+            found("brewster"),
+            ["Grace Brewster"],
+            "a member added, then renamed"
+        );
+        assert!(found("hopper").is_empty());
+        assert_eq!(
+            found("grace"),
+            ["Grace Brewster"],
+            "found by e-mail too, once"
+        );
+        assert!(found("turing").is_empty(), "a member added, then deleted");
+        let pending: i64 = storage
+            .conn()
+            .query_row("SELECT count(*) FROM members_fts_pending", [], |row| {
+                row.get(0)
+            })
+            .expect("count");
+        assert_eq!(pending, 0, "nothing waits after the commit");
     }
 
     #[test]

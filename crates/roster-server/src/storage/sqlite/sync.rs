@@ -258,20 +258,35 @@ pub(crate) fn changes(
             });
         }
     }
-    let audit = match (AuditScope::of(rights), audit_after) {
+    let (audit, more_audit) = match (AuditScope::of(rights), audit_after) {
         (Some(scope), Some(audit_after)) => {
-            audit::list_after(&tx, scope_infras(&scope).as_deref(), audit_after, limit)?
+            audit_page(&tx, scope_infras(&scope).as_deref(), audit_after, limit)?
         }
-        _ => Vec::<AuditEntryView>::new(),
+        _ => (Vec::<AuditEntryView>::new(), false),
     };
     tx.commit()?;
     Ok(ChangesPage {
         changes,
         next,
-        more,
+        // The audit has more entries than the change log has changes (refusals, sign-ins),
+        // so its page can be full when the changes are done: the device asks again.
+        more: more || more_audit,
         audit,
         resnapshot,
     })
+}
+
+/// Up to `limit` audit entries after `after`, and whether more follow.
+fn audit_page(
+    conn: &Connection,
+    infras: Option<&[InfraId]>,
+    after: i64,
+    limit: u32,
+) -> Result<(Vec<AuditEntryView>, bool)> {
+    let mut entries = audit::list_after(conn, infras, after, limit.saturating_add(1))?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    Ok((entries, more))
 }
 
 fn change_visible(state: &SqlState<'_>, rights: &Rights, change: &Change) -> Result<bool> {
