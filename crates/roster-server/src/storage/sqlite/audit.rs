@@ -3,7 +3,7 @@
 //! hash and the entry's stored columns, so an edited or removed entry breaks the chain.
 
 use roster_core::{Change, InfraId, Timestamp};
-use roster_wire::AuditEntryView;
+use roster_wire::{AuditEntryView, MAX_PAGE};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -211,8 +211,11 @@ pub(crate) fn list_after(
     if let Some(infras) = infras {
         sql.push_str(&scope_clause(infras, &mut args));
     }
-    // The route allows pages of up to 5,000; one more says whether the page is the last.
-    sql.push_str(&format!(" ORDER BY a.seq LIMIT {}", limit.clamp(1, 5_001)));
+    // One more than the route's largest page says whether that page is the last.
+    sql.push_str(&format!(
+        " ORDER BY a.seq LIMIT {}",
+        limit.clamp(1, MAX_PAGE + 1)
+    ));
     query(conn, &sql, args)
 }
 

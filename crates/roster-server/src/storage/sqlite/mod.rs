@@ -1048,12 +1048,8 @@ mod tests {
             storage
                 .member_page(&MemberQuery {
                     search: Some(text.to_owned()),
-                    status: None,
-                    infra: None,
-                    level: None,
                     limit: 50,
-                    offset: 0,
-                    with_total: false,
+                    ..MemberQuery::default()
                 })
                 .expect("search")
                 .members
