@@ -134,9 +134,7 @@ fn raw_insert(dir: &std::path::Path, snapshot: &Snapshot) -> Result<Duration> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     // The page cache a workspace has: without it the baseline would thrash and flatter us.
     conn.pragma_update(None, "cache_size", -65_536)?;
-    for sql in roster_store::schema_sql() {
-        conn.execute_batch(sql)?;
-    }
+    roster_store::create_schema(&conn)?;
     // The baseline inserts only the bulk rows, so their parents are not there to check.
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     let tx = conn.unchecked_transaction()?;

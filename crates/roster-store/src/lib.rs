@@ -28,7 +28,7 @@ pub use members::{
     MAX_PAGE, MemberCounts, MemberDetail, MemberListing, MemberPage, MemberQuery,
     PermissionListing, fts_query,
 };
-pub use migrate::{SCHEMA_VERSION, schema_sql};
+pub use migrate::{SCHEMA_VERSION, create_schema};
 pub use secret::Passphrase;
 pub use state::SqlState;
 pub use sync::{Conflict, PulledChange, ServerAnswer, SyncState};

@@ -32,9 +32,7 @@ fn structures(conn: &Connection) -> BTreeSet<(String, String)> {
 fn a_loaded_workspace_has_every_index_and_trigger_of_its_schema() {
     let fixture = Fixture::with(&team());
     let fresh = Connection::open_in_memory().expect("an empty database");
-    for sql in roster_store::schema_sql() {
-        fresh.execute_batch(sql).expect("the schema applies");
-    }
+    roster_store::create_schema(&fresh).expect("the schema applies");
     assert_eq!(
         structures(fixture.workspace.conn()),
         structures(&fresh),
