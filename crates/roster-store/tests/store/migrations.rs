@@ -101,3 +101,90 @@ fn a_workspace_at_schema_4_gets_the_one_listing_index_and_lists_the_same() {
     assert_eq!(infra_admins.total, Some(1));
     assert_eq!(infra_admins.members[0].member.id, ADAM);
 }
+
+/// The CHECK constraints as schemas 1 to 6 wrote them: (table, as written then).
+const IN_LIST_CHECKS: &[(&str, &str, &str)] = &[
+    (
+        "members",
+        "CHECK (status IN ('pending', 'active', 'deactivated'))",
+        "CHECK (status = 'pending' OR status = 'active' OR status = 'deactivated')",
+    ),
+    (
+        "invitations",
+        "CHECK (state IN ('pending', 'accepted', 'expired', 'revoked'))",
+        "CHECK (state = 'pending' OR state = 'accepted' OR state = 'expired' OR state = 'revoked')",
+    ),
+];
+
+fn table_sql(fixture: &Fixture, table: &str) -> String {
+    fixture
+        .workspace
+        .conn()
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [table],
+            |row| row.get(0),
+        )
+        .expect("the table's SQL")
+}
+
+#[test]
+fn an_encrypted_workspace_at_schema_6_is_opened_with_its_checks_rewritten_and_its_rows_kept() {
+    let fixture = Fixture::with(&team());
+    let members_before: i64 = fixture
+        .workspace
+        .conn()
+        .query_row("SELECT count(*) FROM members", [], |row| row.get(0))
+        .expect("count");
+    // Put back what schema 6 had, the way schema 7 changed it: in the tables' SQL.
+    {
+        let conn = fixture.workspace.conn();
+        conn.execute_batch("BEGIN IMMEDIATE; PRAGMA writable_schema = ON;")
+            .expect("begin");
+        for (table, then, now) in IN_LIST_CHECKS {
+            conn.execute(
+                "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?1) WHERE type = 'table' AND name = ?3",
+                [then, now, table],
+            )
+            .expect("schema 6's CHECK");
+        }
+        let cookie: i64 = conn
+            .pragma_query_value(None, "schema_version", |row| row.get(0))
+            .expect("cookie");
+        conn.execute_batch(&format!(
+            "PRAGMA writable_schema = OFF; PRAGMA schema_version = {}; PRAGMA user_version = 6; COMMIT;",
+            cookie + 1
+        ))
+        .expect("schema 6 again");
+    }
+    assert!(table_sql(&fixture, "members").contains(IN_LIST_CHECKS[0].1));
+
+    let fixture = fixture.reopen();
+    assert_eq!(user_version(&fixture), SCHEMA_VERSION);
+    for (table, then, now) in IN_LIST_CHECKS {
+        let sql = table_sql(&fixture, table);
+        assert!(
+            sql.contains(now) && !sql.contains(then),
+            "{table} is checked with comparisons now: {sql}"
+        );
+    }
+    let conn = fixture.workspace.conn();
+    let members_after: i64 = conn
+        .query_row("SELECT count(*) FROM members", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(members_after, members_before, "every member is still there");
+    let refused = conn
+        .execute(
+            "UPDATE members SET status = 'suspended' WHERE id = ?1",
+            [ADAM.to_string()],
+        )
+        .expect_err("a status outside the three is still refused");
+    assert!(
+        refused.to_string().contains("CHECK constraint failed"),
+        "{refused}"
+    );
+    let checked: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .expect("integrity check");
+    assert_eq!(checked, "ok");
+}
