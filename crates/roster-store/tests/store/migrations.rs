@@ -102,7 +102,8 @@ fn a_workspace_at_schema_4_gets_the_one_listing_index_and_lists_the_same() {
     assert_eq!(infra_admins.members[0].member.id, ADAM);
 }
 
-/// The CHECK constraints as schemas 1 to 6 wrote them: (table, as written then).
+/// Two CHECK constraints schema 7 rewrote: (table, as schemas 1 to 6 had it, as schema 7
+/// has it).
 const IN_LIST_CHECKS: &[(&str, &str, &str)] = &[
     (
         "members",
