@@ -18,8 +18,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use roster_core::{
-    Actor, Company, Email, Envelope, InfraId, Member, MemberId, Record, Refusal, RefusalCode,
-    Rights, Snapshot, State, Timestamp, decide,
+    Actor, Company, Decision, Email, Envelope, InfraId, Member, MemberId, Record, Refusal,
+    RefusalCode, Rejection, Rights, Snapshot, State, Timestamp, decide,
 };
 use roster_wire::{
     AppView, AuditEntryView, ChangesPage, EnvironmentView, InfrastructureView, InvitationView,
@@ -403,10 +403,10 @@ fn remember_answer(
 }
 
 /// One op decided against the state as it is now. Reads only.
-fn decide_one(conn: &Connection, envelope: &Envelope) -> Result<roster_core::Decision> {
+fn decide_one(conn: &Connection, envelope: &Envelope) -> Result<Decision> {
     decide(&SqlState::new(conn), envelope).map_err(|rejection| match rejection {
-        roster_core::Rejection::State(err) => err,
-        roster_core::Rejection::Refused(refusal) => refusal.into(),
+        Rejection::State(err) => err,
+        Rejection::Refused(refusal) => refusal.into(),
     })
 }
 
@@ -417,7 +417,7 @@ fn write_one(
     envelope: &Envelope,
     caller: &Caller,
     effects: &[SideEffect],
-    decision: roster_core::Decision,
+    decision: Decision,
 ) -> Result<Applied> {
     if decision.is_noop() {
         remember_answer(conn, envelope, &decision.summary, None)?;
@@ -464,7 +464,7 @@ fn audit_refusal(
     conn: &Connection,
     envelope: &Envelope,
     caller: &Caller,
-    refusal: &roster_core::Refusal,
+    refusal: &Refusal,
 ) -> Result<()> {
     audit::append(
         conn,
