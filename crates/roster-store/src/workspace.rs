@@ -198,17 +198,27 @@ impl Workspace {
             let mut workspace = Self::create_file(dir, workspace_id, key.clone(), database)?;
             workspace.bulk(|tx| {
                 let load = write::Load::begin(tx)?;
-                let mut writer = write::PartWriter::default();
+                let mut writer = write::PartWriter::new(tx)?;
                 let mut assembly = Assembly::new();
                 for part in parts {
                     let part = part?;
-                    writer.insert(tx, &part)?;
+                    writer.insert(&part)?;
                     assembly.add(part).map_err(StoreError::Refused)?;
                 }
                 let snapshot = assembly.finish().map_err(StoreError::Refused)?;
-                snapshot.check().map_err(StoreError::Refused)?;
-                writer.finish(tx)?;
-                load.finish(tx)?;
+                // The check reads only the snapshot in memory, so it runs on the core
+                // the stream has left idle while this thread builds the indexes; nothing
+                // commits before it has passed, and its refusal is the error that counts.
+                let (checked, written) = std::thread::scope(|checking| {
+                    let check = checking.spawn(|| snapshot.check());
+                    let written = writer.finish().and_then(|()| load.finish(tx));
+                    let checked = check
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (checked, written)
+                });
+                checked.map_err(StoreError::Refused)?;
+                written?;
                 record_creation(tx, &snapshot, meta, creator, at)?;
                 // The key file goes down before the database commits: a database without
                 // its key file could never be opened.

@@ -1,5 +1,6 @@
 //! Applying [`Change`]s to the database: each sets a record to its `after`, or removes it.
-//! Statements are cached, so loading a snapshot of 100,000 members reuses a handful.
+//! Statements are cached; a load of a whole company prepares those of its big tables once
+//! ([`BigTables`]).
 //!
 //! `roster-server` keeps the same records in its own SQL (`storage/sqlite/`, same module
 //! name): a change to the record tables or their queries belongs in both.
@@ -11,7 +12,9 @@ use roster_core::{
     Member, MemberId, MemberStatus, Permission, Record, RecordKey, Role, RoleAssignment, Snapshot,
     SnapshotPart, Subscription, SupportCase, SupportContact,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Statement, ToSql, params};
+use uuid::Uuid;
 
 use crate::error::StoreError;
 
@@ -29,6 +32,25 @@ pub(crate) fn apply(conn: &Connection, changes: &[Change]) -> Result<(), StoreEr
 
 fn bool_int(value: bool) -> i64 {
     i64::from(value)
+}
+
+/// An id as it is stored (hyphenated lowercase text), bound from the stack: a snapshot's
+/// load binds half a million ids, and a `String` for each costs an allocation and the
+/// formatting machinery.
+struct IdText([u8; uuid::fmt::Hyphenated::LENGTH]);
+
+impl IdText {
+    fn of(id: &Uuid) -> Self {
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        id.as_hyphenated().encode_lower(&mut text);
+        Self(text)
+    }
+}
+
+impl ToSql for IdText {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(&self.0)))
+    }
 }
 
 /// Inserts or replaces one record.
@@ -94,19 +116,24 @@ fn put_environment(conn: &Connection, e: &Environment) -> Result<(), StoreError>
     Ok(())
 }
 
+const UPSERT_MEMBER: &str =
+    "INSERT INTO members (id, email, email_key, name, name_key, kind, status, company_admin,
+         administrator, phone, security_contact, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+     ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_key = excluded.email_key,
+         name = excluded.name, name_key = excluded.name_key, kind = excluded.kind,
+         status = excluded.status, company_admin = excluded.company_admin,
+         administrator = excluded.administrator, phone = excluded.phone,
+         security_contact = excluded.security_contact, created_at = excluded.created_at";
+
 fn put_member(conn: &Connection, m: &Member) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO members (id, email, email_key, name, name_key, kind, status, company_admin,
-             administrator, phone, security_contact, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT (id) DO UPDATE SET email = excluded.email, email_key = excluded.email_key,
-             name = excluded.name, name_key = excluded.name_key, kind = excluded.kind,
-             status = excluded.status, company_admin = excluded.company_admin,
-             administrator = excluded.administrator, phone = excluded.phone,
-             security_contact = excluded.security_contact, created_at = excluded.created_at",
-    )?
-    .execute(params![
-        m.id.to_string(),
+    write_member(&mut *conn.prepare_cached(UPSERT_MEMBER)?, m)
+}
+
+/// Writes `m` with `stmt`, which is [`UPSERT_MEMBER`].
+fn write_member(stmt: &mut Statement<'_>, m: &Member) -> Result<(), StoreError> {
+    stmt.execute(params![
+        IdText::of(m.id.as_uuid()),
         m.email.as_str(),
         m.email.key(),
         m.name.as_str(),
@@ -115,7 +142,7 @@ fn put_member(conn: &Connection, m: &Member) -> Result<(), StoreError> {
         m.status.as_str(),
         bool_int(m.company_admin),
         bool_int(m.administrator),
-        m.phone.as_ref().map(|p| p.as_str().to_owned()),
+        m.phone.as_ref().map(|p| p.as_str()),
         bool_int(m.security_contact),
         m.created_at.unix_millis(),
     ])?;
@@ -144,21 +171,22 @@ fn put_permission(conn: &Connection, p: &Permission) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A new permission row whose member's copies the caller already holds: the bulk load's
-/// way, without a lookup of the member per row.
+const INSERT_PERMISSION: &str =
+    "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
+     VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// A new permission row whose member's copies (`member_status`, `member_name_key`) the
+/// caller already holds: the bulk load's way, without a lookup of the member per row.
+/// `stmt` is [`INSERT_PERMISSION`].
 fn insert_permission(
-    conn: &Connection,
+    stmt: &mut Statement<'_>,
     p: &Permission,
     member_status: MemberStatus,
     member_name_key: &str,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO permissions (member, infra, level, member_status, member_name_key)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        p.member.to_string(),
-        p.infra.to_string(),
+    stmt.execute(params![
+        IdText::of(p.member.as_uuid()),
+        IdText::of(p.infra.as_uuid()),
         p.level.as_str(),
         member_status.as_str(),
         member_name_key,
@@ -166,9 +194,18 @@ fn insert_permission(
     Ok(())
 }
 
+const INSERT_DEV_PERMISSION: &str =
+    "INSERT OR IGNORE INTO dev_permissions (member, infra) VALUES (?1, ?2)";
+
 fn put_dev_permission(conn: &Connection, d: &DevPermission) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT OR IGNORE INTO dev_permissions (member, infra) VALUES (?1, ?2)")?
-        .execute(params![d.member.to_string(), d.infra.to_string()])?;
+    write_dev_permission(&mut *conn.prepare_cached(INSERT_DEV_PERMISSION)?, d)
+}
+
+fn write_dev_permission(stmt: &mut Statement<'_>, d: &DevPermission) -> Result<(), StoreError> {
+    stmt.execute(params![
+        IdText::of(d.member.as_uuid()),
+        IdText::of(d.infra.as_uuid())
+    ])?;
     Ok(())
 }
 
@@ -190,21 +227,34 @@ fn put_role(conn: &Connection, r: &Role) -> Result<(), StoreError> {
     Ok(())
 }
 
+const INSERT_ROLE_ASSIGNMENT: &str =
+    "INSERT OR IGNORE INTO role_assignments (member, role) VALUES (?1, ?2)";
+
 fn put_role_assignment(conn: &Connection, a: &RoleAssignment) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT OR IGNORE INTO role_assignments (member, role) VALUES (?1, ?2)")?
-        .execute(params![a.member.to_string(), a.role.to_string()])?;
+    write_role_assignment(&mut *conn.prepare_cached(INSERT_ROLE_ASSIGNMENT)?, a)
+}
+
+fn write_role_assignment(stmt: &mut Statement<'_>, a: &RoleAssignment) -> Result<(), StoreError> {
+    stmt.execute(params![
+        IdText::of(a.member.as_uuid()),
+        IdText::of(a.role.as_uuid())
+    ])?;
     Ok(())
 }
 
+const UPSERT_INVITATION: &str =
+    "INSERT INTO invitations (member, id, state, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+     ON CONFLICT (member) DO UPDATE SET id = excluded.id, state = excluded.state,
+         sent_at = excluded.sent_at, expires_at = excluded.expires_at";
+
 fn put_invitation(conn: &Connection, i: &Invitation) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO invitations (member, id, state, sent_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (member) DO UPDATE SET id = excluded.id, state = excluded.state,
-             sent_at = excluded.sent_at, expires_at = excluded.expires_at",
-    )?
-    .execute(params![
-        i.member.to_string(),
-        i.id.to_string(),
+    write_invitation(&mut *conn.prepare_cached(UPSERT_INVITATION)?, i)
+}
+
+fn write_invitation(stmt: &mut Statement<'_>, i: &Invitation) -> Result<(), StoreError> {
+    stmt.execute(params![
+        IdText::of(i.member.as_uuid()),
+        IdText::of(i.id.as_uuid()),
         i.state.as_str(),
         i.sent_at.unix_millis(),
         i.expires_at.unix_millis(),
@@ -396,45 +446,85 @@ impl Load {
     }
 }
 
+/// The statements a load inserts its big tables with, each prepared once. Through the
+/// statement cache, every row would hash the statement's text twice, to take it out of the
+/// cache and to put it back: about a sixth of a member's insert.
+struct BigTables<'conn> {
+    member: Statement<'conn>,
+    permission: Statement<'conn>,
+    dev_permission: Statement<'conn>,
+    role_assignment: Statement<'conn>,
+    invitation: Statement<'conn>,
+}
+
+impl<'conn> BigTables<'conn> {
+    fn prepare(conn: &'conn Connection) -> Result<Self, StoreError> {
+        Ok(Self {
+            member: conn.prepare(UPSERT_MEMBER)?,
+            permission: conn.prepare(INSERT_PERMISSION)?,
+            dev_permission: conn.prepare(INSERT_DEV_PERMISSION)?,
+            role_assignment: conn.prepare(INSERT_ROLE_ASSIGNMENT)?,
+            invitation: conn.prepare(UPSERT_INVITATION)?,
+        })
+    }
+}
+
 /// Inserts pieces of a snapshot as they arrive, into tables a [`Load`] emptied. A
 /// permission row copies its member's status and name key: from the members inserted
 /// before it, or, for a permission that came before its member, once every piece is in.
-#[derive(Default)]
-pub(crate) struct PartWriter {
+pub(crate) struct PartWriter<'conn> {
+    conn: &'conn Connection,
+    tables: BigTables<'conn>,
     members: HashMap<MemberId, (MemberStatus, String)>,
     early: Vec<Permission>,
 }
 
-impl PartWriter {
-    pub(crate) fn insert(
-        &mut self,
-        conn: &Connection,
-        part: &SnapshotPart,
-    ) -> Result<(), StoreError> {
+impl<'conn> PartWriter<'conn> {
+    pub(crate) fn new(conn: &'conn Connection) -> Result<Self, StoreError> {
+        Ok(Self {
+            conn,
+            tables: BigTables::prepare(conn)?,
+            members: HashMap::new(),
+            early: Vec::new(),
+        })
+    }
+
+    pub(crate) fn insert(&mut self, part: &SnapshotPart) -> Result<(), StoreError> {
+        let conn = self.conn;
+        let tables = &mut self.tables;
         match part {
             SnapshotPart::Company(c) => put_company(conn, c)?,
             SnapshotPart::Subscriptions(v) => each(conn, v, put_subscription)?,
             SnapshotPart::Infrastructures(v) => each(conn, v, put_infrastructure)?,
             SnapshotPart::Environments(v) => each(conn, v, put_environment)?,
             SnapshotPart::Members(v) => {
+                self.members.reserve(v.len());
                 for m in v {
-                    put_member(conn, m)?;
+                    write_member(&mut tables.member, m)?;
                     self.members.insert(m.id, (m.status, m.name.key()));
                 }
             }
             SnapshotPart::Permissions(v) => {
                 for p in v {
                     match self.members.get(&p.member) {
-                        Some((status, name_key)) => insert_permission(conn, p, *status, name_key)?,
+                        Some((status, name_key)) => {
+                            insert_permission(&mut tables.permission, p, *status, name_key)?;
+                        }
                         None => self.early.push(p.clone()),
                     }
                 }
             }
-            SnapshotPart::DevPermissions(v) => each(conn, v, put_dev_permission)?,
+            SnapshotPart::DevPermissions(v) => v
+                .iter()
+                .try_for_each(|d| write_dev_permission(&mut tables.dev_permission, d))?,
             SnapshotPart::Apps(v) => each(conn, v, put_app)?,
             SnapshotPart::Roles(v) => each(conn, v, put_role)?,
-            SnapshotPart::RoleAssignments(v) => each(conn, v, put_role_assignment)?,
-            SnapshotPart::Invitations(v) => each(conn, v, put_invitation)?,
+            SnapshotPart::RoleAssignments(v) => v
+                .iter()
+                .try_for_each(|a| write_role_assignment(&mut tables.role_assignment, a))?,
+            SnapshotPart::Invitations(v) => v
+                .iter()
+                .try_for_each(|i| write_invitation(&mut tables.invitation, i))?,
             SnapshotPart::SupportContacts(v) => each(conn, v, put_support_contact)?,
             SnapshotPart::SupportCases(v) => each(conn, v, put_support_case)?,
             SnapshotPart::CaseContacts(v) => each(conn, v, put_case_contact)?,
@@ -443,13 +533,13 @@ impl PartWriter {
     }
 
     /// Inserts the permissions that came before their members. Call once every piece is
-    /// in and the whole was checked, so each names a member that was inserted.
-    pub(crate) fn finish(self, conn: &Connection) -> Result<(), StoreError> {
+    /// in.
+    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
         for p in &self.early {
             let (status, name_key) = self.members.get(&p.member).ok_or_else(|| {
                 StoreError::corrupt("a permission names a member that is not in the snapshot")
             })?;
-            insert_permission(conn, p, *status, name_key)?;
+            insert_permission(&mut self.tables.permission, p, *status, name_key)?;
         }
         Ok(())
     }
@@ -467,6 +557,7 @@ fn each<T>(
 /// the order of the key their constraint index keeps (ids sort as their text does), so
 /// each row lands at the end of that index instead of at a random page of it.
 fn insert_all(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> {
+    let mut tables = BigTables::prepare(conn)?;
     put_company(conn, &snapshot.company)?;
     for s in &snapshot.subscriptions {
         put_subscription(conn, s)?;
@@ -479,16 +570,16 @@ fn insert_all(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> 
     }
     let members: HashMap<MemberId, &Member> = snapshot.members.iter().map(|m| (m.id, m)).collect();
     for m in in_order(&snapshot.members, |m| m.id) {
-        put_member(conn, m)?;
+        write_member(&mut tables.member, m)?;
     }
     for p in in_order(&snapshot.permissions, |p| (p.member, p.infra)) {
         let member = members.get(&p.member).ok_or_else(|| {
             StoreError::corrupt("a permission names a member that is not in the snapshot")
         })?;
-        insert_permission(conn, p, member.status, &member.name.key())?;
+        insert_permission(&mut tables.permission, p, member.status, &member.name.key())?;
     }
     for d in in_order(&snapshot.dev_permissions, |d| (d.member, d.infra)) {
-        put_dev_permission(conn, d)?;
+        write_dev_permission(&mut tables.dev_permission, d)?;
     }
     for a in &snapshot.apps {
         put_app(conn, a)?;
@@ -497,10 +588,10 @@ fn insert_all(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreError> 
         put_role(conn, r)?;
     }
     for a in in_order(&snapshot.role_assignments, |a| (a.member, a.role)) {
-        put_role_assignment(conn, a)?;
+        write_role_assignment(&mut tables.role_assignment, a)?;
     }
     for i in in_order(&snapshot.invitations, |i| i.member) {
-        put_invitation(conn, i)?;
+        write_invitation(&mut tables.invitation, i)?;
     }
     for c in &snapshot.support_contacts {
         put_support_contact(conn, c)?;

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use roster_core::{
     Actor, Company, DeviceId, Edition, Email, Envelope, Hosting, InfraId, Infrastructure, Level,
-    Member, MemberId, MemberKind, MemberStatus, Name, Op, OpId, Permission, Snapshot, Subscription,
-    SubscriptionId, Timestamp,
+    Member, MemberId, MemberKind, MemberStatus, Name, Op, OpId, Permission, Snapshot, SnapshotPart,
+    Subscription, SubscriptionId, Timestamp,
 };
 use roster_store::{AuditQuery, Outcome, Passphrase, StoreError, SystemActor, Unlock, Workspace};
 use tempfile::TempDir;
@@ -201,6 +201,26 @@ pub fn create(dir: &Path, snapshot: &Snapshot) -> Result<Workspace, StoreError> 
     )
 }
 
+/// Creates a workspace at `dir` from `parts` as a first sync streams them, under
+/// [`PASSPHRASE`], acting as [`CA`].
+pub fn create_streamed(
+    dir: &Path,
+    parts: Vec<Result<SnapshotPart, StoreError>>,
+) -> Result<Workspace, StoreError> {
+    Workspace::create_streamed(
+        dir,
+        &Uuid::now_v7().to_string(),
+        &passphrase(),
+        &[("actor", &CA.to_string())],
+        &SystemActor {
+            label: CA_EMAIL.to_owned(),
+            device: "test-device".to_owned(),
+        },
+        T0,
+        parts,
+    )
+}
+
 /// An open workspace in its own temporary folder.
 #[derive(Debug)]
 pub struct Fixture {
@@ -220,6 +240,20 @@ impl Fixture {
         let dir = tmp.path().join("workspace");
         let workspace =
             create(&dir, snapshot).expect("creating a workspace from a valid snapshot succeeds");
+        Self {
+            workspace,
+            folder: Folder { _tmp: tmp, dir },
+        }
+    }
+
+    /// `snapshot` as a first sync makes it: streamed in parts of two records, then used in
+    /// the workspace `create_streamed` returns, as a device does.
+    pub fn streamed(snapshot: &Snapshot) -> Self {
+        let tmp = tempfile::tempdir().expect("a temporary folder");
+        let dir = tmp.path().join("workspace");
+        let parts = snapshot.clone().into_parts(2).into_iter().map(Ok).collect();
+        let workspace = create_streamed(&dir, parts)
+            .expect("creating a workspace from a valid stream succeeds");
         Self {
             workspace,
             folder: Folder { _tmp: tmp, dir },

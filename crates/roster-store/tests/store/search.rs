@@ -1,5 +1,8 @@
 //! Finding members by what a person types: every word a case- and accent-insensitive prefix
 //! of a word of the name or e-mail; FTS5 syntax typed in is text, never an error.
+//!
+//! The tests that search a freshly made workspace run on both ways one is made: from a
+//! whole snapshot (a new workspace) and from a first sync's stream of parts.
 
 use roster_core::{MemberStatus, Op};
 use roster_store::MemberQuery;
@@ -19,9 +22,16 @@ pub fn search(fixture: &Fixture, text: &str) -> Vec<String> {
 
 const ADAS: [&str; 3] = ["Ada Lovelace", "Ada Yonath", "Adam Smith"];
 
+/// The team, made each way a workspace is made.
+fn both_ways() -> [(&'static str, Fixture); 2] {
+    [
+        ("from a snapshot", Fixture::with(&team())),
+        ("streamed", Fixture::streamed(&team())),
+    ]
+}
+
 #[test]
 fn search_ignores_case_and_accents_and_matches_word_prefixes() {
-    let fixture = Fixture::with(&team());
     let cases: [(&str, &[&str], &str); 8] = [
         (
             "zoe mul",
@@ -56,8 +66,11 @@ fn search_ignores_case_and_accents_and_matches_word_prefixes() {
         ("mueller", &["Zoë Müller"], "e-mail words are searched too"),
         ("zoe lovel", &[], "every typed word is required"),
     ];
-    for (text, expected, why) in cases {
-        assert_eq!(search(&fixture, text), expected, "{text:?}: {why}");
+    for (made, fixture) in both_ways() {
+        assert_index_whole(&fixture, made);
+        for (text, expected, why) in cases {
+            assert_eq!(search(&fixture, text), expected, "{made}, {text:?}: {why}");
+        }
     }
 }
 
@@ -101,37 +114,40 @@ fn typed_fts_syntax_is_searched_as_text_and_never_errors() {
 
 #[test]
 fn search_follows_renames_and_deletions() {
-    let mut fixture = Fixture::with(&team());
-    fixture.apply(Op::EditProfile {
-        member: ADA,
-        name: "Ada King".to_owned(),
-    });
-    assert_eq!(
-        search(&fixture, "king"),
-        ["Ada King"],
-        "the index holds the new name"
-    );
-    assert_eq!(
-        search(&fixture, "lovel"),
-        ["Ada King"],
-        "her e-mail still says lovelace"
-    );
-    assert_eq!(
-        search(&fixture, "ada"),
-        ["Ada King", "Ada Yonath", "Adam Smith"],
-        "a rename leaves one index entry, not two"
-    );
-    fixture.apply(Op::DeleteMember { member: ZOE });
-    assert_eq!(
-        search(&fixture, "zoe"),
-        Vec::<String>::new(),
-        "a deleted member is no longer found"
-    );
-    assert_eq!(
-        search(&fixture, "alan"),
-        [ALAN_NAME],
-        "the others still are"
-    );
+    for (made, mut fixture) in both_ways() {
+        fixture.apply(Op::EditProfile {
+            member: ADA,
+            name: "Ada King".to_owned(),
+        });
+        assert_index_whole(&fixture, made);
+        assert_eq!(
+            search(&fixture, "king"),
+            ["Ada King"],
+            "{made}: the index holds the new name"
+        );
+        assert_eq!(
+            search(&fixture, "lovel"),
+            ["Ada King"],
+            "{made}: her e-mail still says lovelace"
+        );
+        assert_eq!(
+            search(&fixture, "ada"),
+            ["Ada King", "Ada Yonath", "Adam Smith"],
+            "{made}: a rename leaves one index entry, not two"
+        );
+        fixture.apply(Op::DeleteMember { member: ZOE });
+        assert_eq!(
+            search(&fixture, "zoe"),
+            Vec::<String>::new(),
+            "{made}: a deleted member is no longer found"
+        );
+        assert_eq!(
+            search(&fixture, "alan"),
+            [ALAN_NAME],
+            "{made}: the others still are"
+        );
+        assert_index_whole(&fixture, made);
+    }
 }
 
 /// FTS5 compares its index with the members table, entry by entry, and fails on a mismatch.

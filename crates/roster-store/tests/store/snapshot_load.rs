@@ -8,11 +8,11 @@
 use std::collections::BTreeSet;
 
 use roster_core::{InfraId, Level, RefusalCode, SnapshotPart};
-use roster_store::{DATABASE_FILE, KEY_FILE, StoreError, SystemActor, Unlock, Workspace};
+use roster_store::{DATABASE_FILE, KEY_FILE, StoreError, Unlock, Workspace};
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::fixture::{ALAN, CA, CA_EMAIL, Fixture, T0, create, passphrase, permission, team};
+use crate::fixture::{ALAN, Fixture, create, create_streamed, passphrase, permission, team};
 
 /// Every index and trigger a schema holds, by name, with its SQL.
 fn structures(conn: &Connection) -> BTreeSet<(String, String)> {
@@ -117,25 +117,6 @@ fn stale_copies(conn: &Connection) -> i64 {
         |row| row.get(0),
     )
     .expect("count")
-}
-
-/// Makes a workspace at `dir` from `parts` as a first sync streams them.
-fn create_streamed(
-    dir: &std::path::Path,
-    parts: Vec<Result<SnapshotPart, StoreError>>,
-) -> Result<Workspace, StoreError> {
-    Workspace::create_streamed(
-        dir,
-        &Uuid::now_v7().to_string(),
-        &passphrase(),
-        &[("actor", &CA.to_string())],
-        &SystemActor {
-            label: CA_EMAIL.to_owned(),
-            device: "test-device".to_owned(),
-        },
-        T0,
-        parts,
-    )
 }
 
 #[test]
