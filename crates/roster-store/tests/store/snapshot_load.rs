@@ -12,7 +12,9 @@ use roster_store::{DATABASE_FILE, KEY_FILE, StoreError, Unlock, Workspace};
 use rusqlite::Connection;
 use uuid::Uuid;
 
-use crate::fixture::{ALAN, Fixture, create, create_streamed, passphrase, permission, team};
+use crate::fixture::{
+    ALAN, Fixture, STAGING, create, create_streamed, passphrase, permission, team,
+};
 
 /// Every index and trigger a schema holds, by name, with its SQL.
 fn structures(conn: &Connection) -> BTreeSet<(String, String)> {
@@ -174,6 +176,21 @@ fn a_stream_that_fails_or_names_a_missing_parent_leaves_no_workspace() {
     assert!(
         matches!(&err, StoreError::Refused(refusal) if refusal.code == RefusalCode::NotFound),
         "{err}"
+    );
+    assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
+
+    // A permission for a member who never comes fails both the check and the writer, which
+    // cannot copy the member's name into it; the check's refusal is the one returned.
+    let mut snapshot = team();
+    let nobody = roster_core::MemberId::from_uuid(Uuid::now_v7());
+    snapshot
+        .permissions
+        .push(permission(nobody, STAGING, Level::Member));
+    let parts = snapshot.into_parts(2).into_iter().map(Ok).collect();
+    let err = create_streamed(&dir, parts).expect_err("refused");
+    assert!(
+        matches!(&err, StoreError::Refused(refusal) if refusal.code == RefusalCode::NotFound),
+        "the check's refusal, not the writer's: {err}"
     );
     assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
 
