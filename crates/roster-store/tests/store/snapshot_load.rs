@@ -165,34 +165,34 @@ fn a_stream_that_fails_or_names_a_missing_parent_leaves_no_workspace() {
     assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
     assert!(!dir.join(KEY_FILE).exists(), "no key file");
 
-    // A permission on an infrastructure that is not in the stream is refused at the end.
-    let mut snapshot = team();
+    // A permission naming a record that is not in the stream is refused at the end. One
+    // for a member who never comes also fails the writer, which cannot copy the member's
+    // name into it; the check's refusal is the one returned.
     let nowhere = InfraId::from_uuid(Uuid::now_v7());
-    snapshot
-        .permissions
-        .push(permission(ALAN, nowhere, Level::Member));
-    let parts = snapshot.into_parts(2).into_iter().map(Ok).collect();
-    let err = create_streamed(&dir, parts).expect_err("refused");
-    assert!(
-        matches!(&err, StoreError::Refused(refusal) if refusal.code == RefusalCode::NotFound),
-        "{err}"
-    );
-    assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
-
-    // A permission for a member who never comes fails both the check and the writer, which
-    // cannot copy the member's name into it; the check's refusal is the one returned.
-    let mut snapshot = team();
     let nobody = roster_core::MemberId::from_uuid(Uuid::now_v7());
-    snapshot
-        .permissions
-        .push(permission(nobody, STAGING, Level::Member));
-    let parts = snapshot.into_parts(2).into_iter().map(Ok).collect();
-    let err = create_streamed(&dir, parts).expect_err("refused");
-    assert!(
-        matches!(&err, StoreError::Refused(refusal) if refusal.code == RefusalCode::NotFound),
-        "the check's refusal, not the writer's: {err}"
-    );
-    assert!(!dir.join(DATABASE_FILE).exists(), "no half-loaded database");
+    for (dangling, why) in [
+        (
+            permission(ALAN, nowhere, Level::Member),
+            "an unknown infrastructure",
+        ),
+        (
+            permission(nobody, STAGING, Level::Member),
+            "an unknown member: the check's refusal, not the writer's",
+        ),
+    ] {
+        let mut snapshot = team();
+        snapshot.permissions.push(dangling);
+        let parts = snapshot.into_parts(2).into_iter().map(Ok).collect();
+        let err = create_streamed(&dir, parts).expect_err("refused");
+        assert!(
+            matches!(&err, StoreError::Refused(refusal) if refusal.code == RefusalCode::NotFound),
+            "{why}: {err}"
+        );
+        assert!(
+            !dir.join(DATABASE_FILE).exists(),
+            "{why}: no half-loaded database"
+        );
+    }
 
     // Records before the company are refused too.
     let mut parts: Vec<_> = team().into_parts(2).into_iter().map(Ok).collect();
