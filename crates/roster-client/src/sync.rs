@@ -244,26 +244,28 @@ impl Session {
     /// the error says so and every change stays queued.
     pub async fn sync(&mut self, remote: &Remote) -> Result<SyncReport, ClientError> {
         let mut report = SyncReport::default();
-        let more = self.push(remote, &mut report).await?;
-        if more {
-            self.pull(remote, &mut report).await?;
-        }
+        let first = match self.push(remote, &mut report).await? {
+            Some(page) => page,
+            None => remote.changes(&self.pull_query()?).await?,
+        };
+        self.pull(remote, first, &mut report).await?;
         report.cursor = self.sync_state()?.cursor;
         Ok(report)
     }
 
-    /// Pushes the outbox in batches; answers whether changes are left to pull.
+    /// Pushes the outbox in batches; answers the first page of changes to pull when the
+    /// last push brought it.
     async fn push(
         &mut self,
         remote: &Remote,
         report: &mut SyncReport,
-    ) -> Result<bool, ClientError> {
+    ) -> Result<Option<ChangesPage>, ClientError> {
         loop {
             let batch = self
                 .workspace()
                 .outbox(u32::try_from(PUSH_BATCH.min(MAX_PUSH)).unwrap_or(500))?;
             if batch.is_empty() {
-                return Ok(true);
+                return Ok(None);
             }
             // A full batch likely has more behind it: only the last asks for the page.
             let last = batch.len() < PUSH_BATCH;
@@ -282,19 +284,53 @@ impl Session {
             report.conflicts += self
                 .workspace_mut()
                 .record_answers(&answers, &label, now())?;
-            if let Some(page) = response.page {
-                return self.take_page(remote, page, report).await;
+            if response.page.is_some() {
+                return Ok(response.page);
             }
         }
     }
 
-    async fn pull(&mut self, remote: &Remote, report: &mut SyncReport) -> Result<(), ClientError> {
+    /// Takes `first` and the pages after it. The next page is read while this one is
+    /// applied, so the server's read and the device's write overlap; it is used only if
+    /// it answers the query the applied page leaves, and read again otherwise.
+    async fn pull(
+        &mut self,
+        remote: &Remote,
+        first: ChangesPage,
+        report: &mut SyncReport,
+    ) -> Result<(), ClientError> {
+        let mut page = first;
         loop {
-            let page = remote.changes(&self.pull_query()?).await?;
+            let ahead = if page.more && !page.resnapshot {
+                Some(ReadAhead::start(remote, self.query_after(&page)?))
+            } else {
+                None
+            };
             if !self.take_page(remote, page, report).await? {
                 return Ok(());
             }
+            let query = self.pull_query()?;
+            page = match ahead {
+                Some(ahead) if ahead.query == query => ahead.page().await?,
+                _ => remote.changes(&query).await?,
+            };
         }
+    }
+
+    /// The query that follows `page` once it is applied: its cursor, and the newest of its
+    /// audit entries if it brought any.
+    fn query_after(&self, page: &ChangesPage) -> Result<ChangesQuery, ClientError> {
+        let audit_after = page
+            .audit
+            .iter()
+            .map(|entry| entry.seq)
+            .chain([self.sync_state()?.audit_cursor])
+            .max();
+        Ok(ChangesQuery {
+            after: page.next,
+            audit_after,
+            limit: Some(PULL_PAGE),
+        })
     }
 
     /// Where this workspace's cursors stand, as the server is asked for what follows.
@@ -380,6 +416,37 @@ impl Session {
     /// Signs out of the company server on this device: the token leaves the keychain.
     pub fn forget_session(&self) -> Result<(), ClientError> {
         Ok(roster_store::forget_session_token(self.workspace().id())?)
+    }
+}
+
+/// A page of changes being read on another task; dropping it stops the read, so an
+/// error while applying the page before it leaves nothing running.
+struct ReadAhead {
+    query: ChangesQuery,
+    task: tokio::task::JoinHandle<Result<ChangesPage, ClientError>>,
+}
+
+impl ReadAhead {
+    fn start(remote: &Remote, query: ChangesQuery) -> Self {
+        let remote = remote.clone();
+        let asked = query.clone();
+        let task = tokio::spawn(async move { remote.changes(&asked).await });
+        Self { query, task }
+    }
+
+    async fn page(mut self) -> Result<ChangesPage, ClientError> {
+        match (&mut self.task).await {
+            Ok(page) => page,
+            Err(err) => Err(ClientError::Interrupted(format!(
+                "reading the next page of changes: {err}"
+            ))),
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

@@ -93,13 +93,33 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<Queued>, StoreError> {
     rows.map(|r| decode(r?)).collect()
 }
 
-/// The `n` oldest queued ops.
-pub(crate) fn head(conn: &Connection, n: usize) -> Result<Vec<Queued>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox ORDER BY seq LIMIT ?1"
-    ))?;
-    let rows = stmt.query_map([i64::try_from(n).unwrap_or(i64::MAX)], row)?;
-    rows.map(|r| decode(r?)).collect()
+/// One of the oldest queued ops, as much of it as a pulled page is compared with.
+pub(crate) struct Answered {
+    pub op: String,
+    pub applied_seq: Option<i64>,
+    /// The changes, as JSON: decoded only when the id and sequence number match.
+    pub changes: String,
+}
+
+impl Answered {
+    pub(crate) fn changes(&self) -> Result<Vec<Change>, StoreError> {
+        parse(&self.changes)
+    }
+}
+
+/// The `n` oldest queued ops without their envelopes: decoding each op made up half of
+/// applying a page of this device's own ops coming back.
+pub(crate) fn head_answered(conn: &Connection, n: usize) -> Result<Vec<Answered>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT op_id, applied_seq, changes FROM outbox ORDER BY seq LIMIT ?1")?;
+    let rows = stmt.query_map([i64::try_from(n).unwrap_or(i64::MAX)], |row| {
+        Ok(Answered {
+            op: row.get(0)?,
+            applied_seq: row.get(1)?,
+            changes: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// How many queued ops the server applied at or before `seq`.

@@ -205,19 +205,24 @@ fn record(
 /// Whether `page` holds exactly the oldest queued ops, in order, with the very changes
 /// they made here, and no other op the server applied up to `next` is queued.
 fn echoes_own_ops(tx: &Connection, page: &[&PulledChange], next: i64) -> Result<bool, StoreError> {
-    let head = outbox::head(tx, page.len())?;
+    let head = outbox::head_answered(tx, page.len())?;
     if head.len() != page.len() || outbox::applied_through(tx, next)? != page.len() as u64 {
         return Ok(false);
     }
-    Ok(head.iter().zip(page).all(|(queued, pulled)| {
-        queued.envelope.id == pulled.op
-            && queued.applied_seq == Some(pulled.seq)
-            && queued
-                .changes
-                .iter()
-                .map(Change::replicated)
-                .eq(pulled.changes.iter().map(Change::replicated))
-    }))
+    for (queued, pulled) in head.iter().zip(page) {
+        if queued.op != pulled.op.to_string() || queued.applied_seq != Some(pulled.seq) {
+            return Ok(false);
+        }
+        let same = queued
+            .changes()?
+            .iter()
+            .map(Change::replicated)
+            .eq(pulled.changes.iter().map(Change::replicated));
+        if !same {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn store_server_audit(tx: &Connection, audit: &[(i64, String)]) -> Result<(), StoreError> {
