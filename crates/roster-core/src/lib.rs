@@ -29,7 +29,7 @@ mod state;
 mod values;
 
 pub use account::authorize_password_reset;
-pub use decide::{Decision, Rejection, decide};
+pub use decide::{Decision, Rejection, decide, decide_with};
 pub use expect::{Expect, expectations};
 pub use ids::{
     AppId, CaseId, DeviceId, EnvironmentId, InfraId, InvitationId, MemberId, OpId, RoleId,

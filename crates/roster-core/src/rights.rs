@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{InfraId, MemberId};
 use crate::model::{Level, Member, MemberKind, MemberStatus};
+use crate::record::RecordKey;
 use crate::state::State;
 use crate::values::Email;
 
@@ -56,6 +57,24 @@ impl Rights {
             return Ok(Self::default());
         };
         Self::of_member(state, &member)
+    }
+
+    /// Whether a change to the record `key` names can change what [`Rights::load`] reads
+    /// for `actor`: their member record, permissions and dev permissions, or their support
+    /// contact record. Rights kept across ops must be read again after such a change; keep
+    /// this in step with `load`.
+    pub fn rest_on(actor: &Actor, key: &RecordKey) -> bool {
+        match (actor, key) {
+            (Actor::Member { id }, RecordKey::Member { id: member })
+            | (
+                Actor::Member { id },
+                RecordKey::Permission { member, .. } | RecordKey::DevPermission { member, .. },
+            ) => member == id,
+            (Actor::SupportContact { email }, RecordKey::SupportContact { email: contact }) => {
+                *contact == email.key()
+            }
+            _ => false,
+        }
     }
 
     fn of_member<S: State>(state: &S, member: &Member) -> Result<Self, S::Error> {

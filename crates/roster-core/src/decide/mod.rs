@@ -87,6 +87,13 @@ type Decided<E> = Result<Decision, Rejection<E>>;
 /// invariant of SPEC.md, and returns the resulting changes or a refusal.
 pub fn decide<S: State>(state: &S, envelope: &Envelope) -> Decided<S::Error> {
     let rights = Rights::load(state, &envelope.actor).map_err(Rejection::State)?;
+    decide_with(state, envelope, rights)
+}
+
+/// [`decide`] with the actor's rights as [`Rights::load`] reads them from `state` now: a
+/// server writing a batch of one account's ops reads them once, and again only after a
+/// change [`Rights::rest_on`] names.
+pub fn decide_with<S: State>(state: &S, envelope: &Envelope, rights: Rights) -> Decided<S::Error> {
     let ctx = Ctx {
         state,
         rights,

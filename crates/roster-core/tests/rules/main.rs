@@ -4,5 +4,6 @@
 mod company_admin_invariant;
 mod fixture;
 mod invariants;
+mod rights_rest_on;
 mod snapshot;
 mod who_may_do_what;
