@@ -98,12 +98,7 @@ impl State for SqlState<'_> {
         self.all(
             "SELECT member, infra FROM dev_permissions WHERE member = ?1",
             [member.to_string()],
-            |row| {
-                Ok(DevPermission {
-                    member: rows::parsed(row, "member")?,
-                    infra: rows::parsed(row, "infra")?,
-                })
-            },
+            rows::dev_permission,
         )
     }
 
@@ -216,12 +211,7 @@ impl State for SqlState<'_> {
         self.all(
             "SELECT member, role FROM role_assignments WHERE member = ?1",
             [member.to_string()],
-            |row| {
-                Ok(RoleAssignment {
-                    member: rows::parsed(row, "member")?,
-                    role: rows::parsed(row, "role")?,
-                })
-            },
+            rows::role_assignment,
         )
     }
 

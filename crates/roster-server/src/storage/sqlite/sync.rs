@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use roster_core::{
-    AuditScope, CaseContact, CaseId, Change, DevPermission, InfraId, MemberId, Record, Rights,
-    RoleAssignment, SnapshotPart, State, SupportCase, can_replicate,
+    AuditScope, CaseContact, CaseId, Change, InfraId, MemberId, Record, Rights, SnapshotPart,
+    State, SupportCase, can_replicate,
 };
 use roster_wire::{AuditEntryView, ChangesPage, LoggedChange, SNAPSHOT_PART_SIZE, SnapshotLine};
 use rusqlite::{Connection, Row};
@@ -96,12 +96,7 @@ pub(crate) fn snapshot(
     runs(
         &tx,
         "SELECT member, infra FROM dev_permissions ORDER BY member, infra",
-        |row| {
-            Ok(DevPermission {
-                member: rows::parsed(row, "member")?,
-                infra: rows::parsed(row, "infra")?,
-            })
-        },
+        rows::dev_permission,
         SnapshotPart::DevPermissions,
         &mut part,
     )?;
@@ -122,12 +117,7 @@ pub(crate) fn snapshot(
     runs(
         &tx,
         "SELECT member, role FROM role_assignments ORDER BY member, role",
-        |row| {
-            Ok(RoleAssignment {
-                member: rows::parsed(row, "member")?,
-                role: rows::parsed(row, "role")?,
-            })
-        },
+        rows::role_assignment,
         SnapshotPart::RoleAssignments,
         &mut part,
     )?;
