@@ -13,6 +13,7 @@ mod members;
 mod migrate;
 mod outbox;
 mod rows;
+mod search_index;
 mod secret;
 mod snapshot;
 mod state;

@@ -17,6 +17,7 @@ use crate::keychain;
 use crate::keyfile::{DatabaseFormat, KeyFile};
 use crate::migrate;
 use crate::outbox;
+use crate::search_index::{self, BuiltIndex};
 use crate::secret::{DataKey, Passphrase};
 use crate::state::SqlState;
 use crate::write;
@@ -206,19 +207,21 @@ impl Workspace {
                     assembly.add(part).map_err(StoreError::Refused)?;
                 }
                 let snapshot = assembly.finish().map_err(StoreError::Refused)?;
-                // The check reads only the snapshot in memory, so it runs on the core
-                // the stream has left idle while this thread builds the indexes; nothing
-                // commits before it has passed, and its refusal is the error that counts.
-                let (checked, written) = std::thread::scope(|checking| {
-                    let check = checking.spawn(|| snapshot.check());
-                    let written = writer.finish().and_then(|()| load.finish(tx));
-                    let checked = check
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (checked, written)
+                let rowids = writer.take_member_rowids();
+                let search = search_index::definition(tx)?;
+                // The check and the full-text index need only the snapshot in memory, so
+                // they run on the core the stream has left idle while this thread builds
+                // the other indexes. Nothing commits before the check has passed, and its
+                // refusal is the error that counts.
+                let (checked, built, written) = std::thread::scope(|apart| {
+                    let check = apart.spawn(|| snapshot.check());
+                    let index = apart.spawn(|| build_search_index(&search, &rowids, &snapshot));
+                    let written = writer.finish().and_then(|()| load.finish_but_search(tx));
+                    (joined(check), joined(index), written)
                 });
                 checked.map_err(StoreError::Refused)?;
                 written?;
+                search_index::install(tx, &built?)?;
                 record_creation(tx, &snapshot, meta, creator, at)?;
                 // The key file goes down before the database commits: a database without
                 // its key file could never be opened.
@@ -229,6 +232,10 @@ impl Workspace {
                 Ok::<(), E>(())
             })?;
             use_write_ahead_log(&workspace.conn)?;
+            // FTS5 may keep a connection's reading of an index's structure until another
+            // connection commits (SQLite 3.40 did; the bundled build reads it again), and
+            // this one made the index, empty, in the migrations: a new one reads the copy.
+            workspace.conn = connect(&Self::database_path(dir), &workspace.key, database, false)?;
             Ok(workspace)
         });
         if result.is_err() {
@@ -647,6 +654,32 @@ const BULK_CACHE_KIB: i64 = 256 * 1024;
 fn set_cache(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "cache_size", -65_536)?;
     Ok(())
+}
+
+/// The full-text index of `snapshot`'s members, who were stored with `rowids` in the order
+/// they came.
+fn build_search_index(
+    definition: &str,
+    rowids: &[i64],
+    snapshot: &Snapshot,
+) -> Result<BuiltIndex, StoreError> {
+    if rowids.len() != snapshot.members.len() {
+        return Err(StoreError::corrupt(
+            "the members stored and the members streamed do not match",
+        ));
+    }
+    let members = rowids
+        .iter()
+        .zip(&snapshot.members)
+        .map(|(rowid, m)| (*rowid, m.name.as_str(), m.email.as_str()));
+    search_index::build(definition, members)
+}
+
+/// What a scoped thread returned; its panic goes on as a panic, not an error.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Removes whatever a failed creation left in `dir`.

@@ -380,7 +380,7 @@ pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreEr
 }
 
 /// The full-text index's in-memory hash size while a whole company is indexed at once.
-const REBUILD_HASH_SIZE: i64 = 16 * 1024 * 1024;
+pub(crate) const REBUILD_HASH_SIZE: i64 = 16 * 1024 * 1024;
 /// FTS5's own default (`FTS5_DEFAULT_HASHSIZE`), for the writes of one change at a time.
 const FTS5_DEFAULT_HASH_SIZE: i64 = 1024 * 1024;
 
@@ -422,9 +422,7 @@ impl Load {
 
     /// Makes the indexes and triggers again and rebuilds the full-text index.
     pub(crate) fn finish(self, conn: &Connection) -> Result<(), StoreError> {
-        for (_, _, sql) in &self.deferred {
-            conn.execute_batch(sql)?;
-        }
+        self.finish_but_search(conn)?;
         // FTS5 gathers new entries in memory and writes them out as a segment each time
         // they pass its hash size, then merges the segments. With the default 1 MiB and the
         // 1-4 letter prefixes, 100,000 members made hundreds of segments to merge; 16 MiB
@@ -442,6 +440,15 @@ impl Load {
             "INSERT INTO members_fts (members_fts, rank) VALUES ('hashsize', ?1)",
             [FTS5_DEFAULT_HASH_SIZE],
         )?;
+        Ok(())
+    }
+
+    /// Makes the indexes and triggers again, leaving the full-text index to be built apart
+    /// (`search_index`).
+    pub(crate) fn finish_but_search(self, conn: &Connection) -> Result<(), StoreError> {
+        for (_, _, sql) in &self.deferred {
+            conn.execute_batch(sql)?;
+        }
         Ok(())
     }
 }
@@ -477,6 +484,9 @@ pub(crate) struct PartWriter<'conn> {
     tables: BigTables<'conn>,
     members: HashMap<MemberId, (MemberStatus, String)>,
     early: Vec<Permission>,
+    /// Each member's rowid, in the order the members came: what the full-text index built
+    /// apart refers to them by.
+    rowids: Vec<i64>,
 }
 
 impl<'conn> PartWriter<'conn> {
@@ -486,6 +496,7 @@ impl<'conn> PartWriter<'conn> {
             tables: BigTables::prepare(conn)?,
             members: HashMap::new(),
             early: Vec::new(),
+            rowids: Vec::new(),
         })
     }
 
@@ -499,8 +510,10 @@ impl<'conn> PartWriter<'conn> {
             SnapshotPart::Environments(v) => each(conn, v, put_environment)?,
             SnapshotPart::Members(v) => {
                 self.members.reserve(v.len());
+                self.rowids.reserve(v.len());
                 for m in v {
                     write_member(&mut tables.member, m)?;
+                    self.rowids.push(conn.last_insert_rowid());
                     self.members.insert(m.id, (m.status, m.name.key()));
                 }
             }
@@ -530,6 +543,11 @@ impl<'conn> PartWriter<'conn> {
             SnapshotPart::CaseContacts(v) => each(conn, v, put_case_contact)?,
         }
         Ok(())
+    }
+
+    /// The rowid of each member inserted, in the order they came.
+    pub(crate) fn take_member_rowids(&mut self) -> Vec<i64> {
+        std::mem::take(&mut self.rowids)
     }
 
     /// Inserts the permissions that came before their members. Call once every piece is
