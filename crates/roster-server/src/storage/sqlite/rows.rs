@@ -75,6 +75,17 @@ impl Column for At {
     }
 }
 
+/// Each field at its index.
+const fn positions<const N: usize>(fields: [&'static str; N]) -> [At; N] {
+    let mut at = [At(0, ""); N];
+    let mut i = 0;
+    while i < N {
+        at[i] = At(i, fields[i]);
+        i += 1;
+    }
+    at
+}
+
 fn bad(column: impl Column, why: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
@@ -190,17 +201,6 @@ pub(crate) fn permission(row: &Row<'_>) -> rusqlite::Result<Permission> {
         infra: parsed(row, infra)?,
         level: parsed(row, level)?,
     })
-}
-
-/// Each field at its index.
-const fn positions<const N: usize>(fields: [&'static str; N]) -> [At; N] {
-    let mut at = [At(0, ""); N];
-    let mut i = 0;
-    while i < N {
-        at[i] = At(i, fields[i]);
-        i += 1;
-    }
-    at
 }
 
 /// A developer permission from a row that starts with `member, infra`.
