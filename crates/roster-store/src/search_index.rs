@@ -15,7 +15,7 @@
 use rusqlite::Connection;
 
 use crate::error::StoreError;
-use crate::write::REBUILD_HASH_SIZE;
+use crate::write::rebuild_search_index;
 
 /// An index's shadow tables, whole: what FTS5 reads, so a copy of them is the same index.
 pub(crate) struct BuiltIndex {
@@ -55,14 +55,7 @@ pub(crate) fn build<'a>(
             insert.execute(rusqlite::params![seq, name, email])?;
         }
     }
-    tx.execute(
-        "INSERT INTO members_fts (members_fts, rank) VALUES ('hashsize', ?1)",
-        [REBUILD_HASH_SIZE],
-    )?;
-    tx.execute(
-        "INSERT INTO members_fts (members_fts) VALUES ('rebuild')",
-        [],
-    )?;
+    rebuild_search_index(&tx)?;
     tx.commit()?;
     let rows = |sql: &str| -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         let mut stmt = conn.prepare(sql)?;
@@ -101,8 +94,8 @@ pub(crate) fn install(conn: &Connection, index: &BuiltIndex) -> Result<(), Store
     for (id, sz) in &index.docsize {
         docsize.execute(rusqlite::params![id, sz])?;
     }
-    // The built index's config, with its bigger hash size, is not copied: FTS5 finds the
-    // structure's config cookie changed and reads this table's config again.
+    // The built index's config is not copied: FTS5 finds the structure's config cookie
+    // changed and reads this table's config again.
     Ok(())
 }
 
@@ -150,9 +143,7 @@ mod tests {
     #[test]
     fn an_index_built_apart_answers_as_the_index_rebuilt_in_place() {
         let rebuilt = stored();
-        rebuilt
-            .execute_batch("INSERT INTO members_fts (members_fts) VALUES ('rebuild')")
-            .expect("rebuild");
+        rebuild_search_index(&rebuilt).expect("rebuild");
         let copied = stored();
         let built = build(
             &definition(&copied).expect("definition"),
@@ -181,8 +172,7 @@ mod tests {
     #[test]
     fn an_index_put_in_place_replaces_the_one_there() {
         let conn = stored();
-        conn.execute_batch("INSERT INTO members_fts (members_fts) VALUES ('rebuild')")
-            .expect("rebuild");
+        rebuild_search_index(&conn).expect("rebuild");
         conn.execute_batch("DELETE FROM members WHERE seq <> 3")
             .expect("all but Ada Lovelace leave, the index not told");
         let built = build(

@@ -380,9 +380,31 @@ pub(crate) fn load(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreEr
 }
 
 /// The full-text index's in-memory hash size while a whole company is indexed at once.
-pub(crate) const REBUILD_HASH_SIZE: i64 = 16 * 1024 * 1024;
+const REBUILD_HASH_SIZE: i64 = 16 * 1024 * 1024;
 /// FTS5's own default (`FTS5_DEFAULT_HASHSIZE`), for the writes of one change at a time.
 const FTS5_DEFAULT_HASH_SIZE: i64 = 1024 * 1024;
+
+/// Rebuilds `members_fts` from the members table in `conn`.
+pub(crate) fn rebuild_search_index(conn: &Connection) -> Result<(), StoreError> {
+    // FTS5 gathers new entries in memory and writes them out as a segment each time they
+    // pass its hash size, then merges the segments. With the default 1 MiB and the 1-4
+    // letter prefixes, 100,000 members made hundreds of segments to merge; 16 MiB takes a
+    // third off the rebuild. The setting is kept in the index's own config table, so it is
+    // set back for the small writes that follow.
+    conn.execute(
+        "INSERT INTO members_fts (members_fts, rank) VALUES ('hashsize', ?1)",
+        [REBUILD_HASH_SIZE],
+    )?;
+    conn.execute(
+        "INSERT INTO members_fts (members_fts) VALUES ('rebuild')",
+        [],
+    )?;
+    conn.execute(
+        "INSERT INTO members_fts (members_fts, rank) VALUES ('hashsize', ?1)",
+        [FTS5_DEFAULT_HASH_SIZE],
+    )?;
+    Ok(())
+}
 
 /// A load of whole tables: their own indexes and triggers are dropped first and made again
 /// after, and the full-text index is rebuilt once. Building an index over rows already in
@@ -423,24 +445,7 @@ impl Load {
     /// Makes the indexes and triggers again and rebuilds the full-text index.
     pub(crate) fn finish(self, conn: &Connection) -> Result<(), StoreError> {
         self.finish_but_search(conn)?;
-        // FTS5 gathers new entries in memory and writes them out as a segment each time
-        // they pass its hash size, then merges the segments. With the default 1 MiB and the
-        // 1-4 letter prefixes, 100,000 members made hundreds of segments to merge; 16 MiB
-        // takes a third off the rebuild. The setting is kept in the index's own config
-        // table, so it is set back for the small writes that follow.
-        conn.execute(
-            "INSERT INTO members_fts (members_fts, rank) VALUES ('hashsize', ?1)",
-            [REBUILD_HASH_SIZE],
-        )?;
-        conn.execute(
-            "INSERT INTO members_fts (members_fts) VALUES ('rebuild')",
-            [],
-        )?;
-        conn.execute(
-            "INSERT INTO members_fts (members_fts, rank) VALUES ('hashsize', ?1)",
-            [FTS5_DEFAULT_HASH_SIZE],
-        )?;
-        Ok(())
+        rebuild_search_index(conn)
     }
 
     /// Makes the indexes and triggers again, leaving the full-text index to be built apart

@@ -144,36 +144,41 @@ fn rights_change_only_with_a_change_they_rest_on() {
 fn rest_on_names_the_actor_s_own_records_only() {
     let me = by(MEMBER);
     let member = |id| RecordKey::Member { id };
-    assert!(Rights::rest_on(&me, &member(MEMBER)));
-    assert!(!Rights::rest_on(&me, &member(TARGET)));
-    assert!(Rights::rest_on(
-        &me,
-        &RecordKey::Permission {
-            member: MEMBER,
-            infra: Y
-        }
-    ));
-    assert!(!Rights::rest_on(
-        &me,
-        &RecordKey::Permission {
-            member: TARGET,
-            infra: X
-        }
-    ));
-    assert!(Rights::rest_on(
-        &me,
-        &RecordKey::DevPermission {
-            member: MEMBER,
-            infra: X
-        }
-    ));
-    assert!(!Rights::rest_on(
-        &me,
-        &RecordKey::RoleAssignment {
-            member: MEMBER,
-            role: ROLE_2
-        }
-    ));
+    let cases = [
+        (member(MEMBER), true),
+        (member(TARGET), false),
+        (
+            RecordKey::Permission {
+                member: MEMBER,
+                infra: Y,
+            },
+            true,
+        ),
+        (
+            RecordKey::Permission {
+                member: TARGET,
+                infra: X,
+            },
+            false,
+        ),
+        (
+            RecordKey::DevPermission {
+                member: MEMBER,
+                infra: X,
+            },
+            true,
+        ),
+        (
+            RecordKey::RoleAssignment {
+                member: MEMBER,
+                role: ROLE_2,
+            },
+            false,
+        ),
+    ];
+    for (key, rests) in cases {
+        assert_eq!(Rights::rest_on(&me, &key), rests, "{key:?}");
+    }
     let contact = Actor::SupportContact {
         email: Email::parse("Contact@Partner.example.org").expect("email"),
     };
