@@ -22,10 +22,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// The account password: `ROSTER_PASSWORD`, else a prompt that does not echo.
 fn password() -> Result<zeroize::Zeroizing<String>, Failure> {
-    if let Ok(password) = std::env::var(PASSWORD_VAR) {
-        if !password.is_empty() {
-            return Ok(zeroize::Zeroizing::new(password));
-        }
+    if let Ok(password) = std::env::var(PASSWORD_VAR)
+        && !password.is_empty()
+    {
+        return Ok(zeroize::Zeroizing::new(password));
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(format!(

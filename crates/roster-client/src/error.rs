@@ -72,6 +72,7 @@ impl ClientError {
             Self::Locked(_) => "locked",
             Self::Store(StoreError::NoWorkspace { .. }) => "no_workspace",
             Self::Store(StoreError::AlreadyExists { .. }) => "workspace_exists",
+            Self::Store(StoreError::CreationInProgress { .. }) => "workspace_busy",
             Self::Store(StoreError::TooNew { .. } | StoreError::KeyFileUnsupported) => {
                 "workspace_too_new"
             }

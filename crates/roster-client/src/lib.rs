@@ -24,8 +24,9 @@ pub use import::{ImportSummary, ImportedRow, parse_grant};
 pub use queries::{ExportFormat, Health, Status};
 pub use remote::{Remote, RetryPolicy, SnapshotStream};
 pub use roster_store::{
-    AuditEntry, ChainReport, InfraListing, MemberCounts, MemberDetail, MemberListing, MemberPage,
-    MemberQuery, Outcome, Passphrase, PermissionListing, SupportContactListing, Unlock,
+    AuditEntry, ChainReport, DATABASE_FILE, InfraListing, KEY_FILE, MemberCounts, MemberDetail,
+    MemberListing, MemberPage, MemberQuery, Outcome, Passphrase, PermissionListing,
+    SupportContactListing, Unlock,
 };
 pub use roster_store::{Conflict, SyncState};
 pub use roster_wire::ChangesQuery;

@@ -471,10 +471,9 @@ fn find_rustls<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
     if let Some(inner) = err
         .downcast_ref::<std::io::Error>()
         .and_then(std::io::Error::get_ref)
+        && let Some(tls) = find_rustls(inner)
     {
-        if let Some(tls) = find_rustls(inner) {
-            return Some(tls);
-        }
+        return Some(tls);
     }
     err.source().and_then(find_rustls)
 }

@@ -98,11 +98,11 @@ impl Session {
         )?;
         // A workspace that was asked to be remembered but could not be is not created:
         // `init` can then simply be run again without --remember.
-        if options.remember {
-            if let Err(err) = workspace.remember() {
-                workspace.discard()?;
-                return Err(err.into());
-            }
+        if options.remember
+            && let Err(err) = workspace.remember()
+        {
+            workspace.discard()?;
+            return Err(err.into());
         }
         Ok(Self {
             workspace,

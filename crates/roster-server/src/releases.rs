@@ -262,13 +262,13 @@ fn check_signature(
         .trusted_comment()
         .split('\t')
         .find_map(|field| field.strip_prefix("version:"));
-    if let Some(signed) = signed {
-        if parse_version(signed).ok().as_ref() != Some(version) {
-            return Err(ReleaseError::SignedForOtherVersion {
-                signed: signed.to_owned(),
-                given: version.to_string(),
-            });
-        }
+    if let Some(signed) = signed
+        && parse_version(signed).ok().as_ref() != Some(version)
+    {
+        return Err(ReleaseError::SignedForOtherVersion {
+            signed: signed.to_owned(),
+            given: version.to_string(),
+        });
     }
     if let Some(pubkey) = pubkey {
         let text = decode_base64_text(pubkey.trim()).map_err(ReleaseError::BadPublicKey)?;

@@ -25,6 +25,11 @@ pub enum StoreError {
     AlreadyExists { path: PathBuf },
 
     #[error(
+        "another Roster is making a workspace at {path} right now; wait for it to finish, or choose another folder"
+    )]
+    CreationInProgress { path: PathBuf },
+
+    #[error(
         "this workspace was written by a newer Roster (schema {found}, this version knows up to {supported}); update Roster to open it"
     )]
     TooNew { found: u32, supported: u32 },

@@ -6,6 +6,7 @@
 
 mod audit;
 mod catalog;
+mod creation;
 mod error;
 mod keychain;
 mod keyfile;

@@ -12,6 +12,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditEntry, AuditQuery, ChainReport, NewEntry};
+use crate::creation::{CREATION_LOCK, Creation};
 use crate::error::StoreError;
 use crate::keychain;
 use crate::keyfile::{DatabaseFormat, KeyFile};
@@ -145,12 +146,7 @@ impl Workspace {
         at: Timestamp,
     ) -> Result<Self, StoreError> {
         snapshot.check()?;
-        if Self::database_path(dir).exists() {
-            return Err(StoreError::AlreadyExists {
-                path: dir.to_owned(),
-            });
-        }
-        create_private_dir(dir)?;
+        let creation = Creation::begin(dir)?;
         let NewKey {
             workspace_id,
             key,
@@ -158,24 +154,24 @@ impl Workspace {
             database,
         } = key;
         let result = (|| {
-            sealed.write(&dir.join(KEY_FILE))?;
             let mut workspace = Self::create_file(dir, &workspace_id, key, database)?;
             workspace.seed(snapshot, meta, creator, at)?;
+            // Last: the key file makes the folder a workspace.
+            sealed.write(&dir.join(KEY_FILE))?;
             use_write_ahead_log(&workspace.conn)?;
             Ok(workspace)
         })();
-        if result.is_err() {
-            remove_files(dir);
-        }
+        creation.end(result.is_ok());
         result
     }
 
     /// Creates a workspace in `dir` from a snapshot that arrives in pieces (a first sync's
     /// stream), storing each piece as it comes instead of waiting for the whole company.
-    /// The data key is sealed with `passphrase` (Argon2id) on a thread of its own
-    /// meanwhile. The whole is checked (`Snapshot::check`) before anything commits, in one
-    /// transaction with its audit entry; on any failure, from `parts` or here, the files
-    /// are removed again and the error is returned as it came.
+    /// The whole is checked (`Snapshot::check`) and the data key sealed with `passphrase`
+    /// (Argon2id) on the other core while the load commits, in one transaction with its
+    /// audit entry. The key file is written only once both have succeeded: until then the
+    /// folder holds no workspace (see `creation`). On any failure, from `parts` or here,
+    /// the files are removed again and the error is returned as it came.
     pub fn create_streamed<E: From<StoreError>>(
         dir: &Path,
         workspace_id: &str,
@@ -185,52 +181,24 @@ impl Workspace {
         at: Timestamp,
         parts: impl IntoIterator<Item = Result<SnapshotPart, E>>,
     ) -> Result<Self, E> {
-        if Self::database_path(dir).exists() {
-            return Err(StoreError::AlreadyExists {
-                path: dir.to_owned(),
-            }
-            .into());
-        }
-        create_private_dir(dir)?;
+        let creation = Creation::begin(dir)?;
         let key = DataKey::generate()?;
         let database = DatabaseFormat::NEW;
         let result = std::thread::scope(|scope| {
-            let sealing = scope.spawn(|| KeyFile::seal(workspace_id, &key, passphrase, database));
             let mut workspace = Self::create_file(dir, workspace_id, key.clone(), database)?;
-            workspace.bulk(|tx| {
-                let load = write::Load::begin(tx)?;
-                let mut writer = write::PartWriter::new(tx)?;
-                let mut assembly = Assembly::new();
-                for part in parts {
-                    let part = part?;
-                    writer.insert(&part)?;
-                    assembly.add(part).map_err(StoreError::Refused)?;
-                }
-                let snapshot = assembly.finish().map_err(StoreError::Refused)?;
-                let rowids = writer.take_member_rowids();
-                let search = search_index::definition(tx)?;
-                // The check and the full-text index need only the snapshot in memory, so
-                // they run on the core the stream has left idle while this thread builds
-                // the other indexes. Nothing commits before the check has passed, and its
-                // refusal is the error that counts.
-                let (checked, built, written) = std::thread::scope(|apart| {
-                    let check = apart.spawn(|| snapshot.check());
-                    let index = apart.spawn(|| build_search_index(&search, &rowids, &snapshot));
-                    let written = writer.finish().and_then(|()| load.finish_but_search(tx));
-                    (joined(check), joined(index), written)
-                });
-                checked.map_err(StoreError::Refused)?;
-                written?;
-                search_index::install(tx, &built?)?;
+            // The stream and the index builds keep both cores busy; the commit, mostly
+            // encrypting pages, keeps one. The check and the sealing need no database, so
+            // they wait for the commit and take the other core.
+            let (check, sealing) = workspace.bulk(|tx| {
+                let snapshot = load_streamed(tx, parts)?;
                 record_creation(tx, &snapshot, meta, creator, at)?;
-                // The key file goes down before the database commits: a database without
-                // its key file could never be opened.
-                let sealed = sealing
-                    .join()
-                    .map_err(|_| StoreError::Crypto("sealing the data key failed"))??;
-                sealed.write(&dir.join(KEY_FILE))?;
-                Ok::<(), E>(())
+                let check = scope.spawn(move || snapshot.check());
+                let sealing =
+                    scope.spawn(|| KeyFile::seal(workspace_id, &key, passphrase, database));
+                Ok::<_, E>((check, sealing))
             })?;
+            joined(check).map_err(StoreError::Refused)?;
+            joined(sealing)?.write(&dir.join(KEY_FILE))?;
             use_write_ahead_log(&workspace.conn)?;
             // FTS5 may keep a connection's reading of an index's structure until another
             // connection commits (SQLite 3.40 did; the bundled build reads it again), and
@@ -238,9 +206,7 @@ impl Workspace {
             workspace.conn = connect(&Self::database_path(dir), &workspace.key, database, false)?;
             Ok(workspace)
         });
-        if result.is_err() {
-            remove_files(dir);
-        }
+        creation.end(result.is_ok());
         result
     }
 
@@ -378,20 +344,8 @@ impl Workspace {
     pub fn discard(self) -> Result<(), StoreError> {
         let dir = self.dir.clone();
         drop(self);
-        for file in WORKSPACE_FILES {
-            match fs::remove_file(dir.join(file)) {
-                Ok(()) => {}
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(StoreError::io(
-                        "remove the workspace",
-                        &dir.join(file),
-                        source,
-                    ));
-                }
-            }
-        }
-        Ok(())
+        remove_workspace_files(&dir)?;
+        remove_file_if_there(&dir.join(CREATION_LOCK))
     }
 
     /// Decides `envelope` with roster-core against the current state and, if accepted,
@@ -656,6 +610,40 @@ fn set_cache(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Stores a snapshot's parts as they come, into the tables a `Load` empties, then makes
+/// their indexes: the full-text one apart, on the other core (`search_index`), while this
+/// thread makes the others. Answers the snapshot the parts make up, not yet checked.
+fn load_streamed<E: From<StoreError>>(
+    tx: &Transaction<'_>,
+    parts: impl IntoIterator<Item = Result<SnapshotPart, E>>,
+) -> Result<Snapshot, E> {
+    let load = write::Load::begin(tx)?;
+    let mut writer = write::PartWriter::new(tx)?;
+    let mut assembly = Assembly::new();
+    for part in parts {
+        let part = part?;
+        writer.insert(&part)?;
+        assembly.add(part).map_err(StoreError::Refused)?;
+    }
+    let snapshot = assembly.finish().map_err(StoreError::Refused)?;
+    let rowids = writer.take_member_rowids();
+    let search = search_index::definition(tx)?;
+    let (built, written) = std::thread::scope(|apart| {
+        let index = apart.spawn(|| build_search_index(&search, &rowids, &snapshot));
+        let written = writer.finish().and_then(|()| load.finish_but_search(tx));
+        (joined(index), written)
+    });
+    match written.and_then(|()| search_index::install(tx, &built?)) {
+        Ok(()) => Ok(snapshot),
+        // A snapshot naming a member it does not hold fails the writer too; the check's
+        // refusal says what is wrong with it.
+        Err(err) => Err(snapshot
+            .check()
+            .map_or_else(StoreError::Refused, |()| err)
+            .into()),
+    }
+}
+
 /// The full-text index of `snapshot`'s members, who were stored with `rowids` in the order
 /// they came.
 fn build_search_index(
@@ -683,21 +671,25 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
 }
 
 /// Removes whatever a failed creation left in `dir`.
-fn remove_files(dir: &Path) {
+pub(crate) fn remove_files(dir: &Path) {
     for file in WORKSPACE_FILES {
         let _ = fs::remove_file(dir.join(file));
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::create_dir_all(dir)
-        .map_err(|source| StoreError::io("create the workspace folder", dir, source))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+/// Removes every file of the workspace at `dir`, saying which one could not go.
+pub(crate) fn remove_workspace_files(dir: &Path) -> Result<(), StoreError> {
+    WORKSPACE_FILES
+        .iter()
+        .try_for_each(|file| remove_file_if_there(&dir.join(file)))
+}
+
+fn remove_file_if_there(path: &Path) -> Result<(), StoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(StoreError::io("remove the workspace", path, source)),
     }
-    Ok(())
 }
 
 fn create_private_file(path: &Path) -> Result<(), StoreError> {

@@ -1,12 +1,15 @@
-//! The `roster` process itself killed with SIGKILL while it pulls a long change log: each
-//! page is applied with its cursor in one transaction, so the next `roster sync` resumes
-//! from the last page that committed, and the change queued on the device before the kill
-//! reaches the server exactly once.
+//! The `roster` process itself killed with SIGKILL:
+//! - while it pulls a long change log: each page is applied with its cursor in one
+//!   transaction, so the next `roster sync` resumes from the last page that committed, and
+//!   the change queued on the device before the kill reaches the server exactly once;
+//! - while `roster login` makes the workspace: the key file is written last, so the folder
+//!   holds a database no one can open and no workspace, and the next `roster login` clears
+//!   it and signs in.
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use roster_client::{Passphrase, Session, Unlock};
+use roster_client::{DATABASE_FILE, KEY_FILE, Passphrase, Session, Unlock};
 
 use super::harness::{ADMIN, Device, PASSPHRASE, PASSWORD, ServerProcess, normalized};
 use crate::fixture::{Workspace, succeeds};
@@ -126,5 +129,69 @@ fn the_cli_killed_mid_pull_resumes_from_its_last_page_and_applies_its_queued_cha
     assert_eq!(
         invited, 1,
         "the change queued before the kills is applied once"
+    );
+}
+
+#[test]
+#[ignore = "needs the Secret Service: run under scripts/test (dbus-run-session + gnome-keyring)"]
+fn a_login_killed_while_it_makes_the_workspace_runs_again_from_scratch() {
+    let server = ServerProcess::start();
+    let url = server.url();
+    let mut admin = Device::sign_in(&url, ADMIN, PASSWORD);
+    server.member(&mut admin, "mia@acme.example", &[], false);
+    admin.settle();
+
+    let cli = Workspace::empty();
+    let login = || {
+        let mut command = cli.command();
+        command.env("ROSTER_PASSWORD", PASSWORD).args([
+            "login",
+            "--server",
+            url.as_str(),
+            "--email",
+            ADMIN,
+        ]);
+        command
+    };
+    // Kill later each time until a kill lands after the database was made and before its
+    // key file: at least the sealing of the key (Argon2id), which now waits for the load's
+    // commit, lies between the two.
+    let mut cut = false;
+    for delay_ms in (1..=80).map(|step| step * 25) {
+        let mut running = login()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("roster login starts");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = running.kill();
+        let _ = running.wait();
+        assert!(
+            !cli.dir.join(KEY_FILE).exists(),
+            "roster login finished within {delay_ms} ms before any kill landed mid-way"
+        );
+        if cli.dir.join(DATABASE_FILE).exists() {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "no kill landed while the workspace was being made");
+
+    let refused = cli.fails(&["status"], 2);
+    assert!(
+        refused.contains("no workspace"),
+        "a database without its key file is no workspace: {refused}"
+    );
+    succeeds(&mut login());
+    cli.ok(&["check"]);
+    let session = Session::open(
+        &cli.dir,
+        Unlock::Passphrase(&Passphrase::new(PASSPHRASE.to_owned())),
+    )
+    .expect("the workspace made by the second login opens");
+    assert_eq!(
+        normalized(&session.workspace().snapshot().expect("snapshot")),
+        normalized(&admin.server_snapshot()),
+        "the second login holds exactly what the server holds"
     );
 }
