@@ -31,9 +31,15 @@ fn all<T>(
 
 /// Everything `rights` may see, read in one transaction so it matches `seq` exactly, as the
 /// lines of the snapshot stream: each is handed to `emit` as soon as it is read, so the
-/// device stores the first members while the last are still being read. Each kind is read
-/// in the order of its key, which is the order a device's tables keep it in. An error from
+/// device stores the first members while the last are still being read. An error from
 /// `emit` (the device went away) ends the read.
+///
+/// Each kind is read in the order its table keeps it, so no row costs a second lookup.
+/// For most that is their key, the order a device's tables keep them in. Members and
+/// invitations are kept in the order they were stored, which is close to their members'
+/// id order, since a UUIDv7 id is made when its member is: a device's id index still grows
+/// at its end. Reading them by id took a b-tree lookup per row, about a quarter of the
+/// snapshot read at 100,000 members.
 pub(crate) fn snapshot(
     conn: &Connection,
     rights: &Rights,
@@ -81,7 +87,7 @@ pub(crate) fn snapshot(
     )?;
     runs(
         &tx,
-        &format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY id"),
+        &format!("SELECT {MEMBER_COLUMNS} FROM members ORDER BY seq"),
         rows::member,
         SnapshotPart::Members,
         &mut part,
@@ -123,7 +129,7 @@ pub(crate) fn snapshot(
     )?;
     runs(
         &tx,
-        "SELECT member, id, state, sent_at, expires_at FROM invitations ORDER BY member",
+        "SELECT member, id, state, sent_at, expires_at FROM invitations ORDER BY rowid",
         rows::invitation,
         SnapshotPart::Invitations,
         &mut part,
