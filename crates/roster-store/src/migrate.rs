@@ -22,6 +22,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         7,
         include_str!("../migrations/0007_checks_without_temporary_tables.sql"),
     ),
+    (
+        8,
+        include_str!("../migrations/0008_search_without_column_sizes.sql"),
+    ),
 ];
 
 /// Makes a new workspace's whole schema in `conn`: for baselines and tests that build the

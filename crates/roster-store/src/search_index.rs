@@ -17,14 +17,14 @@ use rusqlite::Connection;
 use crate::error::StoreError;
 use crate::write::rebuild_search_index;
 
-/// An index's shadow tables, whole: what FTS5 reads, so a copy of them is the same index.
+/// The shadow tables that hold an index, whole: what FTS5 reads, so a copy of them is the
+/// same index. (`members_fts` keeps no token counts, `columnsize=0`, so there is no docsize
+/// table; its config table stays the workspace's own, see [`install`].)
 pub(crate) struct BuiltIndex {
     /// `members_fts_data`: the structure record, the averages and every segment's pages.
     data: Vec<(i64, Vec<u8>)>,
     /// `members_fts_idx`: the first term of each segment page.
     idx: Vec<(i64, Vec<u8>, i64)>,
-    /// `members_fts_docsize`: each member's token counts.
-    docsize: Vec<(i64, Vec<u8>)>,
 }
 
 /// The statement that made `members_fts` in `conn`, to make the same index elsewhere.
@@ -57,19 +57,17 @@ pub(crate) fn build<'a>(
     }
     rebuild_search_index(&tx)?;
     tx.commit()?;
-    let rows = |sql: &str| -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
-        let mut stmt = conn.prepare(sql)?;
+    let data = {
+        let mut stmt = conn.prepare("SELECT id, block FROM members_fts_data")?;
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.collect::<Result<_, _>>()?
     };
-    let data = rows("SELECT id, block FROM members_fts_data")?;
-    let docsize = rows("SELECT id, sz FROM members_fts_docsize")?;
     let idx = {
         let mut stmt = conn.prepare("SELECT segid, term, pgno FROM members_fts_idx")?;
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    Ok(BuiltIndex { data, idx, docsize })
+    Ok(BuiltIndex { data, idx })
 }
 
 /// Puts `index` in place of whatever `members_fts` holds in `conn`. Writes only the shadow
@@ -78,8 +76,7 @@ pub(crate) fn build<'a>(
 pub(crate) fn install(conn: &Connection, index: &BuiltIndex) -> Result<(), StoreError> {
     conn.execute_batch(
         "DELETE FROM members_fts_data;
-         DELETE FROM members_fts_idx;
-         DELETE FROM members_fts_docsize;",
+         DELETE FROM members_fts_idx;",
     )?;
     let mut data = conn.prepare("INSERT INTO members_fts_data (id, block) VALUES (?1, ?2)")?;
     for (id, block) in &index.data {
@@ -89,10 +86,6 @@ pub(crate) fn install(conn: &Connection, index: &BuiltIndex) -> Result<(), Store
         conn.prepare("INSERT INTO members_fts_idx (segid, term, pgno) VALUES (?1, ?2, ?3)")?;
     for (segid, term, pgno) in &index.idx {
         idx.execute(rusqlite::params![segid, term, pgno])?;
-    }
-    let mut docsize = conn.prepare("INSERT INTO members_fts_docsize (id, sz) VALUES (?1, ?2)")?;
-    for (id, sz) in &index.docsize {
-        docsize.execute(rusqlite::params![id, sz])?;
     }
     // The built index's config is not copied: FTS5 finds the structure's config cookie
     // changed and reads this table's config again.

@@ -189,3 +189,73 @@ fn an_encrypted_workspace_at_schema_6_is_opened_with_its_checks_rewritten_and_it
         .expect("integrity check");
     assert_eq!(checked, "ok");
 }
+
+/// The members a search finds, by id.
+fn found(fixture: &Fixture, typed: &str) -> Vec<String> {
+    let page = fixture
+        .workspace
+        .members(&MemberQuery {
+            search: Some(typed.to_owned()),
+            limit: 50,
+            ..MemberQuery::default()
+        })
+        .expect("a search");
+    let mut ids: Vec<String> = page
+        .members
+        .iter()
+        .map(|m| m.member.id.to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn a_workspace_at_schema_7_gets_a_search_index_without_token_counts_that_finds_the_same() {
+    let fixture = Fixture::with(&team());
+    let searches = ["a", "ad", "alan", "acme", "ada lov"];
+    let before: Vec<Vec<String>> = searches
+        .iter()
+        .map(|typed| found(&fixture, typed))
+        .collect();
+    assert!(
+        before.iter().any(|ids| ids.len() > 1),
+        "the searches find members, so a lost index would show"
+    );
+    // Put back schema 7's index, which kept a token count per member.
+    let definition = table_sql(&fixture, "members_fts");
+    fixture
+        .workspace
+        .conn()
+        .execute_batch(&format!(
+            "DROP TABLE members_fts;
+             {};
+             INSERT INTO members_fts (members_fts) VALUES ('rebuild');
+             PRAGMA user_version = 7;",
+            definition.replace(",\n    columnsize = 0", "")
+        ))
+        .expect("schema 7's index");
+    assert!(!table_sql(&fixture, "members_fts").contains("columnsize"));
+    assert!(
+        !table_sql(&fixture, "members_fts_docsize").is_empty(),
+        "schema 7 kept token counts"
+    );
+
+    let fixture = fixture.reopen();
+    assert_eq!(user_version(&fixture), SCHEMA_VERSION);
+    let conn = fixture.workspace.conn();
+    let docsize: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'members_fts_docsize'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("schema");
+    assert_eq!(docsize, 0, "no token counts are kept");
+    conn.execute_batch("INSERT INTO members_fts (members_fts, rank) VALUES ('integrity-check', 1)")
+        .expect("the index matches the members table");
+    let after: Vec<Vec<String>> = searches
+        .iter()
+        .map(|typed| found(&fixture, typed))
+        .collect();
+    assert_eq!(after, before, "every search finds the same members");
+}
