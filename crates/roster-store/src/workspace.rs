@@ -167,11 +167,13 @@ impl Workspace {
 
     /// Creates a workspace in `dir` from a snapshot that arrives in pieces (a first sync's
     /// stream), storing each piece as it comes instead of waiting for the whole company.
-    /// The whole is checked (`Snapshot::check`) and the data key sealed with `passphrase`
-    /// (Argon2id) on the other core while the load commits, in one transaction with its
-    /// audit entry. The key file is written only once both have succeeded: until then the
-    /// folder holds no workspace (see `creation`). On any failure, from `parts` or here,
-    /// the files are removed again and the error is returned as it came.
+    /// The data key is sealed with `passphrase` (Argon2id) on a thread of its own
+    /// meanwhile. The load commits in one transaction with its audit entry, and the whole
+    /// is checked (`Snapshot::check`) on the other core while it does: the stream and the
+    /// index builds keep both cores busy, the commit (mostly encrypting pages) only one.
+    /// The key file is written once the check and the sealing have succeeded: until then
+    /// the folder holds no workspace (see `creation`). On any failure, from `parts` or
+    /// here, the files are removed again and the error is returned as it came.
     pub fn create_streamed<E: From<StoreError>>(
         dir: &Path,
         workspace_id: &str,
@@ -185,17 +187,15 @@ impl Workspace {
         let key = DataKey::generate()?;
         let database = DatabaseFormat::NEW;
         let result = std::thread::scope(|scope| {
+            let sealing = scope.spawn(|| KeyFile::seal(workspace_id, &key, passphrase, database));
             let mut workspace = Self::create_file(dir, workspace_id, key.clone(), database)?;
-            // The stream and the index builds keep both cores busy; the commit, mostly
-            // encrypting pages, keeps one. The check and the sealing need no database, so
-            // they wait for the commit and take the other core.
-            let (check, sealing) = workspace.bulk(|tx| {
+            let check = workspace.bulk(|tx| {
                 let snapshot = load_streamed(tx, parts)?;
                 record_creation(tx, &snapshot, meta, creator, at)?;
+                // The check needs no database: it starts as the commit does, on the core
+                // the commit leaves idle.
                 let check = scope.spawn(move || snapshot.check());
-                let sealing =
-                    scope.spawn(|| KeyFile::seal(workspace_id, &key, passphrase, database));
-                Ok::<_, E>((check, sealing))
+                Ok::<_, E>(check)
             })?;
             joined(check).map_err(StoreError::Refused)?;
             joined(sealing)?.write(&dir.join(KEY_FILE))?;
