@@ -26,6 +26,20 @@ fn cursor(device: &Workspace) -> i64 {
     status(device)["cursor"].as_i64().expect("cursor")
 }
 
+/// Opens the workspace `cli` made and compares what it holds with the server.
+fn assert_holds_what_the_server_holds(cli: &Workspace, admin: &Device, opens: &str, holds: &str) {
+    let session = Session::open(
+        &cli.dir,
+        Unlock::Passphrase(&Passphrase::new(PASSPHRASE.to_owned())),
+    )
+    .expect(opens);
+    assert_eq!(
+        normalized(&session.workspace().snapshot().expect("snapshot")),
+        normalized(&admin.server_snapshot()),
+        "{holds}"
+    );
+}
+
 #[test]
 #[ignore = "needs the Secret Service: run under scripts/test (dbus-run-session + gnome-keyring)"]
 fn the_cli_killed_mid_pull_resumes_from_its_last_page_and_applies_its_queued_change_once() {
@@ -99,15 +113,11 @@ fn the_cli_killed_mid_pull_resumes_from_its_last_page_and_applies_its_queued_cha
     // Exits non-zero on a damaged file or a broken audit chain.
     cli.ok(&["check"]);
 
-    let session = Session::open(
-        &cli.dir,
-        Unlock::Passphrase(&Passphrase::new(PASSPHRASE.to_owned())),
-    )
-    .expect("the workspace opens after the kills");
-    assert_eq!(
-        normalized(&session.workspace().snapshot().expect("snapshot")),
-        normalized(&admin.server_snapshot()),
-        "the killed device ends holding exactly what the server holds"
+    assert_holds_what_the_server_holds(
+        &cli,
+        &admin,
+        "the workspace opens after the kills",
+        "the killed device ends holding exactly what the server holds",
     );
     let log = admin
         .block_on(admin.remote.changes(&roster_client::ChangesQuery {
@@ -184,14 +194,10 @@ fn a_login_killed_while_it_makes_the_workspace_runs_again_from_scratch() {
     );
     succeeds(&mut login());
     cli.ok(&["check"]);
-    let session = Session::open(
-        &cli.dir,
-        Unlock::Passphrase(&Passphrase::new(PASSPHRASE.to_owned())),
-    )
-    .expect("the workspace made by the second login opens");
-    assert_eq!(
-        normalized(&session.workspace().snapshot().expect("snapshot")),
-        normalized(&admin.server_snapshot()),
-        "the second login holds exactly what the server holds"
+    assert_holds_what_the_server_holds(
+        &cli,
+        &admin,
+        "the workspace made by the second login opens",
+        "the second login holds exactly what the server holds",
     );
 }
