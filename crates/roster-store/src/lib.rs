@@ -19,6 +19,7 @@ mod secret;
 mod snapshot;
 mod state;
 mod sync;
+mod threads;
 mod workspace;
 mod write;
 
