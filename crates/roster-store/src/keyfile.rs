@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::error::StoreError;
 use crate::secret::{DataKey, Passphrase, random_bytes};
+use crate::workspace::KEY_FILE_TMP;
 
 /// 1: the database uses SQLCipher 4's defaults. 2: the file names the database's page
 /// size and HMAC ([`DatabaseFormat`]). An older Roster refuses a format it does not know,
@@ -216,12 +217,14 @@ impl KeyFile {
         serde_json::from_str(&text).map_err(|_| StoreError::KeyFileCorrupt)
     }
 
-    /// Writes the file atomically: a crash leaves either the old file or the new one.
+    /// Writes the file atomically: a crash leaves either the old file or the new one (and
+    /// perhaps the new one under [`KEY_FILE_TMP`], which the workspace's removal takes
+    /// along). A write that fails removes its temporary file.
     pub(crate) fn write(&self, path: &Path) -> Result<(), StoreError> {
         let text = serde_json::to_string_pretty(self).map_err(|_| StoreError::KeyFileCorrupt)?;
-        let tmp = path.with_extension("key.tmp");
+        let tmp = path.with_file_name(KEY_FILE_TMP);
         let io = |source| StoreError::io("write the key file", path, source);
-        {
+        let written = (|| {
             let mut options = fs::OpenOptions::new();
             options.write(true).create(true).truncate(true);
             #[cfg(unix)]
@@ -229,11 +232,17 @@ impl KeyFile {
                 use std::os::unix::fs::OpenOptionsExt;
                 options.mode(0o600);
             }
-            let mut file = options.open(&tmp).map_err(io)?;
-            file.write_all(text.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
+            let mut file = options.open(&tmp)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            drop(file);
+            fs::rename(&tmp, path)
+        })();
+        if let Err(source) = written {
+            // A wrapped copy of the key must not linger beside the workspace.
+            let _ = fs::remove_file(&tmp);
+            return Err(io(source));
         }
-        fs::rename(&tmp, path).map_err(io)?;
         if let Some(dir) = path.parent() {
             // Make the rename itself durable; not all platforms can open a directory.
             if let Ok(dir) = fs::File::open(dir) {
@@ -262,6 +271,24 @@ fn derive(kdf: &Kdf, passphrase: &Passphrase) -> Result<Zeroizing<[u8; 32]>, Sto
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_file_that_cannot_be_written_leaves_no_temporary_copy() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A non-empty folder where the key file goes: the rename over it fails.
+        let path = dir.path().join("roster.key");
+        fs::create_dir(&path).expect("folder");
+        fs::write(path.join("inside"), "x").expect("file in the folder");
+        let key = DataKey::generate().expect("random key");
+        assert!(matches!(
+            sealed(&key).write(&path),
+            Err(StoreError::Io { .. })
+        ));
+        assert!(
+            !dir.path().join(KEY_FILE_TMP).exists(),
+            "the temporary key file was removed"
+        );
+    }
 
     #[test]
     fn a_sealed_key_opens_with_its_passphrase_only() {

@@ -26,10 +26,14 @@ use crate::write;
 
 pub const DATABASE_FILE: &str = "roster.db";
 pub const KEY_FILE: &str = "roster.key";
-/// Every file a workspace may have: the database, its key, and SQLite's journals.
-const WORKSPACE_FILES: [&str; 5] = [
+/// Where a key file is written before it is renamed into place.
+pub(crate) const KEY_FILE_TMP: &str = "roster.key.tmp";
+/// Every file a workspace may have: the database, its key (and a key file a crash left
+/// half-placed), and SQLite's journals.
+const WORKSPACE_FILES: [&str; 6] = [
     DATABASE_FILE,
     KEY_FILE,
+    KEY_FILE_TMP,
     "roster.db-wal",
     "roster.db-shm",
     "roster.db-journal",
