@@ -13,10 +13,11 @@ use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use roster_core::{Assembly, Envelope, SnapshotPart};
 use roster_wire::{
-    ChangesPage, ChangesQuery, ErrorResponse, PROTOCOL, PROTOCOL_HEADER, PushRequest, PushResponse,
-    SessionGranted, SignIn, SnapshotLine, SnapshotResponse,
+    AuditEntryView, ChangesPage, ChangesQuery, ErrorResponse, PROTOCOL, PROTOCOL_HEADER,
+    PushRequest, PushResponse, SessionGranted, SignIn, SnapshotLine, SnapshotResponse,
 };
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::error::{ClientError, bad_input};
@@ -148,14 +149,7 @@ impl Remote {
                 .attempt(Method::GET, "/api/v1/sync/snapshot", |r| r)
                 .await?
             {
-                Ok(response) => {
-                    return Ok(SnapshotStream {
-                        remote: self.clone(),
-                        response,
-                        buffer: Vec::new(),
-                        scanned: 0,
-                    });
-                }
+                Ok(response) => return Ok(SnapshotStream::new(self.clone(), response)),
                 Err(failure) => self.retry_after(attempt, failure).await?,
             }
         }
@@ -324,9 +318,24 @@ pub struct SnapshotStream {
     buffer: Vec<u8>,
     /// How much of `buffer` is known to hold no line break.
     scanned: usize,
+    /// The records of the parts handed out, for the `end` line to count.
+    tally: PartTally,
+    /// The audit entries read, not yet taken.
+    audit: Vec<AuditEntryView>,
 }
 
 impl SnapshotStream {
+    fn new(remote: Remote, response: reqwest::Response) -> Self {
+        Self {
+            remote,
+            response,
+            buffer: Vec::new(),
+            scanned: 0,
+            tally: PartTally::default(),
+            audit: Vec::new(),
+        }
+    }
+
     /// The next line; `None` once the body ends. A cut connection is `Offline` (the
     /// caller may start again); a line this Roster cannot read is `bad_response`.
     pub async fn next(&mut self) -> Result<Option<SnapshotLine>, ClientError> {
@@ -357,26 +366,32 @@ impl SnapshotStream {
         }
     }
 
-    /// Every line, put together; refused unless the stream ends as the protocol says.
-    async fn read_whole(mut self) -> Result<SnapshotResponse, ClientError> {
-        let Some(SnapshotLine::Head { seq, account }) = self.next().await? else {
-            return Err(self
+    /// The stream's first line: the change-log sequence number the snapshot holds, and the
+    /// account it was made for.
+    pub async fn head(&mut self) -> Result<(i64, Uuid), ClientError> {
+        match self.next().await? {
+            Some(SnapshotLine::Head { seq, account }) => Ok((seq, account)),
+            _ => Err(self
                 .remote
-                .unreadable(&"the snapshot did not begin with its head"));
-        };
-        let mut assembly = Assembly::new();
-        let mut audit = Vec::new();
-        let mut tally = PartTally::default();
+                .unreadable(&"the snapshot did not begin with its head")),
+        }
+    }
+
+    /// The next part after the head; `None` once the `end` line has come and counts the
+    /// records that came. Audit entries on the way are kept for [`Self::take_audit`]. A
+    /// second head, a cut before the `end`, or an `end` that counts other records than
+    /// came is an error.
+    pub(crate) async fn next_part(&mut self) -> Result<Option<SnapshotPart>, ClientError> {
         loop {
             match self.next().await? {
                 Some(SnapshotLine::Part(part)) => {
-                    tally.count(&part);
-                    assembly.add(part)?;
+                    self.tally.count(&part);
+                    return Ok(Some(part));
                 }
-                Some(SnapshotLine::Audit(entries)) => audit.extend(entries),
+                Some(SnapshotLine::Audit(entries)) => self.audit.extend(entries),
                 Some(SnapshotLine::End { records }) => {
-                    tally.end(records, &self.remote)?;
-                    break;
+                    self.tally.end(records, &self.remote)?;
+                    return Ok(None);
                 }
                 Some(SnapshotLine::Head { .. }) => {
                     return Err(self.remote.unreadable(&"the snapshot has two heads"));
@@ -384,38 +399,49 @@ impl SnapshotStream {
                 None => return Err(self.cut()),
             }
         }
+    }
+
+    /// The audit entries read so far (all of them once [`Self::next_part`] has answered
+    /// `None`).
+    pub(crate) fn take_audit(&mut self) -> Vec<AuditEntryView> {
+        std::mem::take(&mut self.audit)
+    }
+
+    /// Every line, put together; refused unless the stream ends as the protocol says.
+    async fn read_whole(mut self) -> Result<SnapshotResponse, ClientError> {
+        let (seq, account) = self.head().await?;
+        let mut assembly = Assembly::new();
+        while let Some(part) = self.next_part().await? {
+            assembly.add(part)?;
+        }
         Ok(SnapshotResponse {
             seq,
             account,
             snapshot: assembly.finish()?,
-            audit,
+            audit: self.take_audit(),
         })
     }
 
     /// A stream that ended without its `end` line.
-    pub fn cut(&self) -> ClientError {
+    fn cut(&self) -> ClientError {
         ClientError::Offline {
             server: self.remote.base.clone(),
             reason: "the snapshot's download ended before its last line".into(),
         }
     }
-
-    pub fn remote(&self) -> &Remote {
-        &self.remote
-    }
 }
 
 /// Counts the records of the parts that came, to hold them to the stream's `end` line.
 #[derive(Debug, Default)]
-pub(crate) struct PartTally(u64);
+struct PartTally(u64);
 
 impl PartTally {
-    pub(crate) fn count(&mut self, part: &SnapshotPart) {
+    fn count(&mut self, part: &SnapshotPart) {
         self.0 += part.len() as u64;
     }
 
     /// Refuses a stream whose `end` counts other records than came.
-    pub(crate) fn end(&self, records: u64, remote: &Remote) -> Result<(), ClientError> {
+    fn end(&self, records: u64, remote: &Remote) -> Result<(), ClientError> {
         if records == self.0 {
             Ok(())
         } else {
@@ -476,4 +502,142 @@ fn find_rustls<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
         return Some(tls);
     }
     err.source().and_then(find_rustls)
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_core::{App, AppId, Company, Name};
+
+    use super::*;
+
+    const ACCOUNT: Uuid = Uuid::from_u128(7);
+
+    fn head() -> SnapshotLine {
+        SnapshotLine::Head {
+            seq: 42,
+            account: ACCOUNT,
+        }
+    }
+
+    fn company() -> SnapshotLine {
+        SnapshotLine::Part(SnapshotPart::Company(Company {
+            name: Name::parse("Example AG").expect("a valid name"),
+        }))
+    }
+
+    fn apps(count: u128) -> SnapshotLine {
+        SnapshotLine::Part(SnapshotPart::Apps(
+            (0..count)
+                .map(|i| App {
+                    id: AppId::from_uuid(Uuid::from_u128(i + 1)),
+                    name: Name::parse(&format!("App {i}")).expect("a valid name"),
+                })
+                .collect(),
+        ))
+    }
+
+    fn audit(seqs: &[i64]) -> SnapshotLine {
+        SnapshotLine::Audit(
+            seqs.iter()
+                .map(|&seq| AuditEntryView {
+                    seq,
+                    at: 1_764_000_000_000,
+                    actor: "ada@example.com".into(),
+                    from: "192.0.2.1".into(),
+                    outcome: "applied".into(),
+                    action: "member_invited".into(),
+                    summary: format!("entry {seq}"),
+                    changes: serde_json::Value::Array(Vec::new()),
+                })
+                .collect(),
+        )
+    }
+
+    fn end(records: u64) -> SnapshotLine {
+        SnapshotLine::End { records }
+    }
+
+    /// A snapshot stream whose body is `lines`, one per line. The real server never sends a
+    /// malformed stream, so the reader's refusals are shown on bodies made here.
+    fn stream_of(lines: &[SnapshotLine]) -> SnapshotStream {
+        let body: String = lines
+            .iter()
+            .map(|line| serde_json::to_string(line).expect("a line") + "\n")
+            .collect();
+        SnapshotStream::new(
+            Remote::new("http://127.0.0.1:9", RetryPolicy::default()).expect("a server address"),
+            reqwest::Response::from(http::Response::new(body)),
+        )
+    }
+
+    fn is_unreadable(result: &Result<impl std::fmt::Debug, ClientError>, says: &str) -> bool {
+        matches!(result, Err(ClientError::Server { code, message })
+            if code == "bad_response" && message.contains(says))
+    }
+
+    #[tokio::test]
+    async fn a_whole_stream_is_put_back_together_with_its_head() {
+        let read = stream_of(&[head(), company(), apps(3), audit(&[1]), end(4)])
+            .read_whole()
+            .await
+            .expect("a whole stream");
+        assert_eq!((read.seq, read.account), (42, ACCOUNT));
+        assert_eq!(read.snapshot.company.name.as_str(), "Example AG");
+        assert_eq!(read.snapshot.apps.len(), 3);
+        assert_eq!(read.audit.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_stream_whose_end_counts_other_records_than_came_is_refused() {
+        let read = stream_of(&[head(), company(), apps(3), end(5)])
+            .read_whole()
+            .await;
+        assert!(
+            is_unreadable(&read, "counts 5 records, but 4 came"),
+            "{read:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_cut_before_its_end_is_a_lost_connection_to_try_again() {
+        let read = stream_of(&[head(), company(), apps(3)]).read_whole().await;
+        assert!(
+            matches!(&read, Err(ClientError::Offline { reason, .. })
+                if reason.contains("ended before its last line")),
+            "{read:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_without_its_head_first_or_with_two_heads_is_refused() {
+        let headless = stream_of(&[company(), end(1)]).read_whole().await;
+        assert!(
+            is_unreadable(&headless, "did not begin with its head"),
+            "{headless:?}"
+        );
+        let two_heads = stream_of(&[head(), company(), head(), end(1)])
+            .read_whole()
+            .await;
+        assert!(is_unreadable(&two_heads, "has two heads"), "{two_heads:?}");
+    }
+
+    #[tokio::test]
+    async fn parts_come_one_by_one_and_the_audit_entries_once_the_end_has_come() {
+        let mut stream = stream_of(&[
+            head(),
+            company(),
+            audit(&[5, 6]),
+            apps(2),
+            audit(&[9]),
+            end(3),
+        ]);
+        stream.head().await.expect("the head");
+        let mut sizes = Vec::new();
+        while let Some(part) = stream.next_part().await.expect("a whole stream") {
+            sizes.push(part.len());
+        }
+        assert_eq!(sizes, [1, 2]);
+        let seqs: Vec<i64> = stream.take_audit().iter().map(|entry| entry.seq).collect();
+        assert_eq!(seqs, [5, 6, 9], "every audit line's entries, in order");
+    }
 }

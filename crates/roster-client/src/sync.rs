@@ -9,12 +9,12 @@ use roster_core::{Actor, DeviceId, Envelope, OpId, SnapshotPart};
 use roster_store::{
     Conflict, Outcome, Passphrase, PulledChange, ServerAnswer, SyncState, SystemActor, Workspace,
 };
-use roster_wire::{AuditEntryView, ChangesPage, ChangesQuery, MAX_PUSH, OpOutcome, SnapshotLine};
+use roster_wire::{AuditEntryView, ChangesPage, ChangesQuery, MAX_PUSH, OpOutcome};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::error::{ClientError, bad_input};
-use crate::remote::{PartTally, Remote, RetryPolicy, SnapshotStream};
+use crate::remote::{Remote, RetryPolicy, SnapshotStream};
 use crate::session::{META_ACTOR, META_DEVICE, Session, now};
 
 /// Ops per push; the server takes up to `roster_wire::MAX_PUSH`.
@@ -60,34 +60,20 @@ async fn feed(
     stream: &mut SnapshotStream,
     parts: &mpsc::Sender<Result<SnapshotPart, ClientError>>,
 ) -> Vec<AuditEntryView> {
-    let mut audit = Vec::new();
-    let mut tally = PartTally::default();
     let failure = loop {
-        let line = match stream.next().await {
-            Ok(Some(line)) => line,
-            Ok(None) => break stream.cut(),
-            Err(err) => break err,
-        };
-        match line {
-            SnapshotLine::Part(part) => {
-                tally.count(&part);
+        match stream.next_part().await {
+            Ok(Some(part)) => {
                 if parts.send(Ok(part)).await.is_err() {
                     // The storing thread stopped; its error says why.
-                    return audit;
+                    return Vec::new();
                 }
             }
-            SnapshotLine::Audit(entries) => audit.extend(entries),
-            SnapshotLine::End { records } => match tally.end(records, stream.remote()) {
-                Ok(()) => return audit,
-                Err(err) => break err,
-            },
-            SnapshotLine::Head { .. } => {
-                break stream.remote().unreadable(&"the snapshot has two heads");
-            }
+            Ok(None) => return stream.take_audit(),
+            Err(err) => break err,
         }
     };
     let _ = parts.send(Err(failure)).await;
-    audit
+    Vec::new()
 }
 
 fn audit_rows(audit: &[AuditEntryView]) -> Result<Vec<(i64, String)>, ClientError> {
@@ -176,9 +162,7 @@ impl Session {
         email: &str,
         mut stream: SnapshotStream,
     ) -> Result<Self, ClientError> {
-        let Some(SnapshotLine::Head { seq, account }) = stream.next().await? else {
-            return Err(remote.unreadable(&"the snapshot did not begin with its head"));
-        };
+        let (seq, account) = stream.head().await?;
         let device = DeviceId::from_uuid(Uuid::now_v7());
         let at = now();
         let (parts, mut received) = mpsc::channel(PARTS_IN_FLIGHT);
