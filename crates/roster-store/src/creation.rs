@@ -16,7 +16,9 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::StoreError;
-use crate::workspace::{KEY_FILE, Workspace, remove_files, remove_workspace_files};
+use crate::workspace::{
+    KEY_FILE, Workspace, private_file_options, remove_files, remove_workspace_files,
+};
 
 /// The file a maker locks, and marks, for as long as it makes a workspace in the folder.
 /// It stays, empty, beside the workspace.
@@ -86,14 +88,11 @@ fn lock_error(dir: &Path, source: std::io::Error) -> StoreError {
 
 /// The folder's creation lock, taken; `None` if its file system cannot lock.
 fn take_lock(dir: &Path) -> Result<Option<fs::File>, StoreError> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options
+    let file = private_file_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
         .open(lock_path(dir))
         .map_err(|source| lock_error(dir, source))?;
     match file.try_lock() {

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::error::StoreError;
 use crate::secret::{DataKey, Passphrase, random_bytes};
-use crate::workspace::KEY_FILE_TMP;
+use crate::workspace::{KEY_FILE_TMP, private_file_options};
 
 /// 1: the database uses SQLCipher 4's defaults. 2: the file names the database's page
 /// size and HMAC ([`DatabaseFormat`]). An older Roster refuses a format it does not know,
@@ -225,14 +225,11 @@ impl KeyFile {
         let tmp = path.with_file_name(KEY_FILE_TMP);
         let io = |source| StoreError::io("write the key file", path, source);
         let written = (|| {
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut file = options.open(&tmp)?;
+            let mut file = private_file_options()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&tmp)?;
             file.write_all(text.as_bytes())?;
             file.sync_all()?;
             drop(file);

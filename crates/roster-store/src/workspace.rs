@@ -696,15 +696,22 @@ fn remove_file_if_there(path: &Path) -> Result<(), StoreError> {
     }
 }
 
-fn create_private_file(path: &Path) -> Result<(), StoreError> {
+/// Options for a file of the workspace folder: readable and writable by its user only,
+/// from the moment it is made (on Unix; elsewhere the folder's own access rules hold).
+pub(crate) fn private_file_options() -> fs::OpenOptions {
     let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
     options
+}
+
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    private_file_options()
+        .write(true)
+        .create_new(true)
         .open(path)
         .map_err(|source| StoreError::io("create the workspace database", path, source))?;
     Ok(())
