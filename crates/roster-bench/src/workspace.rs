@@ -147,7 +147,7 @@ pub fn run(args: Args) -> Result<()> {
         let mut stmt = conn.prepare_cached(
             "SELECT m.id, m.email, m.name, m.kind, m.status, m.company_admin, m.administrator, m.phone,
                     m.security_contact, m.created_at FROM members_fts f JOIN members m ON m.seq = f.rowid
-             WHERE members_fts MATCH ?1 ORDER BY m.name_key, m.id LIMIT 50",
+             WHERE members_fts MATCH ?1 ORDER BY m.name_key, m.seq LIMIT 50",
         )?;
         let rows = stmt.query_map([format!("\"{prefix}\"*")], |r| r.get::<_, String>(0))?;
         let _ = rows.count();

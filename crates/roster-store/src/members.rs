@@ -110,6 +110,10 @@ struct Plan {
     clauses: Vec<String>,
     args: Vec<String>,
     order: &'static str,
+    /// What orders members of the same name: their `seq` (the name indexes end with it,
+    /// as every index of a rowid table does), or their id where the permissions listing,
+    /// which has no `seq`, serves the query. Either way, the order a page is cut in.
+    tie: &'static str,
     /// The page's keys come from the index alone, and only its rows join `members`: an
     /// offset then skips index entries, not member rows.
     keys_first: bool,
@@ -157,7 +161,8 @@ impl Plan {
             from: String::new(),
             clauses: Vec::new(),
             args: Vec::new(),
-            order: "m.name_key, m.id",
+            order: "m.name_key, m.seq",
+            tie: "m.seq",
             keys_first: false,
             listing: "permissions p",
             known_total: None,
@@ -193,6 +198,7 @@ impl Plan {
                 plan.from = format!("{} JOIN members m ON m.id = p.member", plan.listing);
                 plan.keys_first = true;
                 plan.order = "p.member_name_key, p.member";
+                plan.tie = "m.id";
                 if let Some(infra) = query.infra {
                     plan.push("p.infra = ?", infra.to_string());
                 }
@@ -248,6 +254,33 @@ impl Plan {
         plan
     }
 
+    /// The statement that picks the page's members, in order. The page is chosen first;
+    /// only its rows then gather their permissions.
+    fn page_sql(&self, query: &MemberQuery) -> String {
+        let limit = query.limit.clamp(1, MAX_PAGE);
+        let columns = member_columns();
+        if self.keys_first {
+            format!(
+                "SELECT {columns}, m.name_key AS sort_key, {} AS tie FROM (SELECT p.member, p.member_name_key FROM {}{} \
+                 ORDER BY {} LIMIT {limit} OFFSET {}) p JOIN members m ON m.id = p.member",
+                self.tie,
+                self.listing,
+                where_sql(&self.clauses),
+                self.order,
+                query.offset
+            )
+        } else {
+            format!(
+                "SELECT {columns}, m.name_key AS sort_key, {} AS tie FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}",
+                self.tie,
+                self.from,
+                where_sql(&self.clauses),
+                self.order,
+                query.offset
+            )
+        }
+    }
+
     /// Adds a clause with one `?`, numbered in order.
     fn push(&mut self, clause: &str, arg: String) {
         self.args.push(arg);
@@ -268,29 +301,9 @@ fn where_sql(clauses: &[String]) -> String {
 /// `query.with_total`.
 pub(crate) fn page(conn: &Connection, query: &MemberQuery) -> Result<MemberPage, StoreError> {
     let plan = Plan::build(conn, query)?;
-    let limit = query.limit.clamp(1, MAX_PAGE);
-    let columns = member_columns();
-    // The page is chosen first; only its rows then gather their permissions.
-    let page_sql = if plan.keys_first {
-        format!(
-            "SELECT {columns}, m.name_key AS sort_key FROM (SELECT p.member, p.member_name_key FROM {}{} \
-             ORDER BY {} LIMIT {limit} OFFSET {}) p JOIN members m ON m.id = p.member",
-            plan.listing,
-            where_sql(&plan.clauses),
-            plan.order,
-            query.offset
-        )
-    } else {
-        format!(
-            "SELECT {columns}, m.name_key AS sort_key FROM {}{} ORDER BY {} LIMIT {limit} OFFSET {}",
-            plan.from,
-            where_sql(&plan.clauses),
-            plan.order,
-            query.offset
-        )
-    };
+    let page_sql = plan.page_sql(query);
     let sql = format!(
-        "SELECT pg.*, {} FROM ({page_sql}) pg ORDER BY pg.sort_key, pg.id",
+        "SELECT pg.*, {} FROM ({page_sql}) pg ORDER BY pg.sort_key, pg.tie",
         grants_column("pg.id")
     );
     let names = infra_names(conn)?;
@@ -439,7 +452,7 @@ pub(crate) fn for_each(
     let names = infra_names(conn)?;
     let columns = member_columns();
     let sql = format!(
-        "SELECT {columns}, {} FROM members m ORDER BY m.name_key, m.id",
+        "SELECT {columns}, {} FROM members m ORDER BY m.name_key, m.seq",
         grants_column("m.id")
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -493,7 +506,65 @@ pub(crate) fn counts(conn: &Connection) -> Result<MemberCounts, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use roster_core::MemberStatus;
+    use rusqlite::Connection;
+
+    use super::{MemberQuery, Plan, Source, fts_query};
+    use crate::migrate::create_schema;
+
+    /// What SQLite does to run `sql`, one step per line.
+    fn query_plan(conn: &Connection, sql: &str, args: &[String]) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("the page's statement compiles");
+        stmt.query_map(rusqlite::params_from_iter(args), |row| row.get(3))
+            .expect("a query plan")
+            .collect::<Result<_, _>>()
+            .expect("its steps")
+    }
+
+    /// A list of a hundred thousand members finds a page deep in it by walking a name
+    /// index and skipping entries; a sort would read and order every member first. Ties
+    /// ordered by id, which schema 9's name indexes no longer hold, would make SQLite sort.
+    #[test]
+    fn a_list_by_name_walks_a_name_index_in_its_order_without_a_sort() {
+        let conn = Connection::open_in_memory().expect("an in-memory database");
+        create_schema(&conn).expect("the schema");
+        let searched = || Source::ManyMatches {
+            fts: fts_query("ada").expect("a search"),
+        };
+        for (source, status, index) in [
+            (Source::All, None, "members_by_name"),
+            (
+                Source::All,
+                Some(MemberStatus::Active),
+                "members_by_status_name",
+            ),
+            (searched(), None, "members_by_name"),
+            (
+                searched(),
+                Some(MemberStatus::Pending),
+                "members_by_status_name",
+            ),
+        ] {
+            let query = MemberQuery {
+                status,
+                limit: 50,
+                offset: 50_000,
+                ..MemberQuery::default()
+            };
+            let plan = Plan::for_source(source, &query);
+            let steps = query_plan(&conn, &plan.page_sql(&query), &plan.args);
+            assert!(
+                steps.iter().any(|step| step.contains(index)),
+                "{status:?} walks {index}: {steps:?}"
+            );
+            assert!(
+                !steps.iter().any(|step| step.contains("TEMP B-TREE")),
+                "{status:?} sorts nothing: {steps:?}"
+            );
+        }
+    }
 
     #[test]
     fn typed_text_becomes_prefix_words_without_fts_syntax() {

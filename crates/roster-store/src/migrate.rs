@@ -26,6 +26,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
         8,
         include_str!("../migrations/0008_search_without_column_sizes.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/0009_name_indexes_by_seq.sql"),
+    ),
 ];
 
 /// Makes a new workspace's whole schema in `conn`: for baselines and tests that build the

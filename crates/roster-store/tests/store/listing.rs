@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use roster_core::{Level, MemberId, MemberStatus, Op};
 use roster_store::{MemberPage, MemberQuery};
 
-use crate::fixture::{ADA, ADA_Y, ADAM, CA_NAME, Fixture, PROD, STAGING, ZOE, team};
+use crate::fixture::{ADA, ADA_Y, ADAM, CA_NAME, Fixture, PROD, STAGING, ZOE, person, team};
 
 fn page(fixture: &Fixture, query: MemberQuery) -> MemberPage {
     let described = format!("{query:?}");
@@ -215,4 +215,82 @@ fn pages_are_disjoint_and_the_total_counts_every_match() {
         uncounted.total, None,
         "the total is counted only when asked for"
     );
+}
+
+/// The ids of every member `query` lists, walked in pages of `size`.
+fn paged(fixture: &Fixture, query: &MemberQuery, size: u32) -> Vec<MemberId> {
+    let mut seen = Vec::new();
+    loop {
+        let one = page(
+            fixture,
+            MemberQuery {
+                limit: size,
+                offset: u32::try_from(seen.len()).expect("a small list"),
+                ..query.clone()
+            },
+        );
+        if one.members.is_empty() {
+            return seen;
+        }
+        seen.extend(one.members.iter().map(|m| m.member.id));
+    }
+}
+
+/// Members who share a name have no order of their own; the list must still give them
+/// one, the same on every page, or a page boundary inside the group would show one twice
+/// and skip another. They come in the order this device stored them: here the order a
+/// first sync streamed them in, which runs against their ids.
+#[test]
+fn members_of_one_name_keep_one_order_across_pages_filters_and_the_export() {
+    let mut snapshot = team();
+    let namesakes: Vec<MemberId> = (0..5_u128)
+        .map(|n| MemberId::from_uuid(uuid::Uuid::from_u128(0x5ff - n)))
+        .collect();
+    for (n, id) in namesakes.iter().enumerate() {
+        snapshot
+            .members
+            .push(person(*id, "Alex Kim", &format!("alex.kim{n}@example.com")));
+    }
+    let fixture = Fixture::streamed(&snapshot);
+    let everyone = query(None, None, None);
+    let whole = paged(&fixture, &everyone, 100);
+    assert_eq!(whole.len(), 15, "the team's ten and the five namesakes");
+    for size in [1, 2, 3] {
+        assert_eq!(
+            paged(&fixture, &everyone, size),
+            whole,
+            "pages of {size} are the whole list in its order"
+        );
+    }
+    let in_list: Vec<MemberId> = whole
+        .iter()
+        .copied()
+        .filter(|id| namesakes.contains(id))
+        .collect();
+    assert_eq!(in_list.len(), 5, "every namesake is listed once");
+    assert_eq!(
+        in_list, namesakes,
+        "namesakes come in the order they were stored"
+    );
+    let active = query(None, Some(MemberStatus::Active), None);
+    let active_namesakes: Vec<MemberId> = paged(&fixture, &active, 2)
+        .into_iter()
+        .filter(|id| namesakes.contains(id))
+        .collect();
+    assert_eq!(
+        active_namesakes, in_list,
+        "a status filter keeps the list's order"
+    );
+    let searched: Vec<MemberId> = paged(&fixture, &query(Some("alex"), None, None), 2);
+    assert_eq!(searched, in_list, "a search keeps the list's order");
+
+    let mut exported = Vec::new();
+    fixture
+        .workspace
+        .for_each_member(|listing| {
+            exported.push(listing.member.id);
+            Ok(())
+        })
+        .expect("the export");
+    assert_eq!(exported, whole, "the export lists members as the list does");
 }

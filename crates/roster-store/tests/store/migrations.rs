@@ -2,7 +2,7 @@
 //! on open, and a workspace written by a newer Roster is refused, never opened (STYLE,
 //! "Storage").
 
-use roster_core::Level;
+use roster_core::{Level, MemberStatus};
 use roster_store::{MemberQuery, SCHEMA_VERSION, StoreError, Unlock};
 
 use crate::fixture::{ADAM, Fixture, STAGING, passphrase, team};
@@ -258,4 +258,83 @@ fn a_workspace_at_schema_7_gets_a_search_index_without_token_counts_that_finds_t
         .map(|typed| found(&fixture, typed))
         .collect();
     assert_eq!(after, before, "every search finds the same members");
+}
+
+/// The definitions of the two name indexes, by name.
+fn name_indexes(fixture: &Fixture) -> Vec<String> {
+    fixture
+        .workspace
+        .conn()
+        .prepare(
+            "SELECT sql FROM sqlite_schema
+             WHERE name IN ('members_by_name', 'members_by_status_name') ORDER BY name",
+        )
+        .expect("schema")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("definitions")
+}
+
+/// The ids of the members `query` lists, in its order.
+fn listed(fixture: &Fixture, query: MemberQuery) -> Vec<String> {
+    fixture
+        .workspace
+        .members(&MemberQuery { limit: 50, ..query })
+        .expect("a list")
+        .members
+        .iter()
+        .map(|m| m.member.id.to_string())
+        .collect()
+}
+
+#[test]
+fn a_workspace_at_schema_8_gets_name_indexes_without_ids_and_lists_the_same() {
+    let fixture = Fixture::with(&team());
+    let queries = [
+        MemberQuery::default(),
+        MemberQuery {
+            status: Some(MemberStatus::Active),
+            ..MemberQuery::default()
+        },
+        MemberQuery {
+            search: Some("a".to_owned()),
+            ..MemberQuery::default()
+        },
+    ];
+    let before: Vec<Vec<String>> = queries
+        .iter()
+        .map(|q| listed(&fixture, q.clone()))
+        .collect();
+    assert!(before[0].len() > 5, "the lists have members to reorder");
+    // Put back schema 8's name indexes, which ended with the member's id.
+    fixture
+        .workspace
+        .conn()
+        .execute_batch(
+            "DROP INDEX members_by_name;
+             DROP INDEX members_by_status_name;
+             CREATE INDEX members_by_name ON members (name_key, id);
+             CREATE INDEX members_by_status_name ON members (status, name_key, id);
+             PRAGMA user_version = 8;",
+        )
+        .expect("schema 8's indexes");
+
+    let fixture = fixture.reopen();
+    assert_eq!(user_version(&fixture), SCHEMA_VERSION);
+    assert_eq!(
+        name_indexes(&fixture),
+        [
+            "CREATE INDEX members_by_name ON members (name_key)",
+            "CREATE INDEX members_by_status_name ON members (status, name_key)",
+        ]
+    );
+    let after: Vec<Vec<String>> = queries
+        .iter()
+        .map(|q| listed(&fixture, q.clone()))
+        .collect();
+    assert_eq!(
+        after, before,
+        "every list shows the same members in the same order"
+    );
 }
