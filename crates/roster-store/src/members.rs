@@ -533,15 +533,17 @@ mod tests {
         let searched = || Source::ManyMatches {
             fts: fts_query("ada").expect("a search"),
         };
-        for (source, status, index) in [
-            (Source::All, None, "members_by_name"),
+        for (what, source, status, index) in [
+            ("the list", Source::All, None, "members_by_name"),
             (
+                "the active members",
                 Source::All,
                 Some(MemberStatus::Active),
                 "members_by_status_name",
             ),
-            (searched(), None, "members_by_name"),
+            ("a search", searched(), None, "members_by_name"),
             (
+                "a search of pending members",
                 searched(),
                 Some(MemberStatus::Pending),
                 "members_by_status_name",
@@ -557,11 +559,11 @@ mod tests {
             let steps = query_plan(&conn, &plan.page_sql(&query), &plan.args);
             assert!(
                 steps.iter().any(|step| step.contains(index)),
-                "{status:?} walks {index}: {steps:?}"
+                "{what} walks {index}: {steps:?}"
             );
             assert!(
                 !steps.iter().any(|step| step.contains("TEMP B-TREE")),
-                "{status:?} sorts nothing: {steps:?}"
+                "{what} sorts nothing: {steps:?}"
             );
         }
     }
