@@ -62,8 +62,10 @@ struct Report {
     first_sync_s: f64,
     /// The snapshot alone: the server reads it, sends it, the device decodes it.
     snapshot_download_s: f64,
-    /// The snapshot's bytes on the wire (compressed, with TLS when over HTTPS), and as JSON.
+    /// The snapshot's bytes on the wire (compressed, with TLS when over HTTPS), its parts'
+    /// frames as the device reads them, and the same records as JSON.
     snapshot_bytes: u64,
+    snapshot_frame_bytes: usize,
     snapshot_json_bytes: usize,
     sign_in_s: f64,
     raw_insert_s: f64,
@@ -226,13 +228,14 @@ pub fn run(args: Args) -> Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart; of which the snapshot's download and decoding {:.2} s, {:.1} MB on the wire for {:.1} MB of JSON)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire ({})\n  push              {:>7.0} ops/s ({} ops)",
+            "sync, {} members\n  first sync        {:>7.2} s   ({} rows; sign-in {:.2} s apart; of which the snapshot's download and decoding {:.2} s, {:.1} MB on the wire for {:.1} MB of frames, {:.1} MB as JSON)\n  raw bulk insert   {:>7.2} s   (same rows, same kind of file)\n  first sync / raw  {:>7.2}×\n  round trip        p50 {:.2} ms   p99 {:.2} ms   {} bytes on the wire ({})\n  push              {:>7.0} ops/s ({} ops)",
             report.members,
             report.first_sync_s,
             report.snapshot_rows,
             report.sign_in_s,
             report.snapshot_download_s,
             report.snapshot_bytes as f64 / 1e6,
+            report.snapshot_frame_bytes as f64 / 1e6,
             report.snapshot_json_bytes as f64 / 1e6,
             report.raw_insert_s,
             report.first_sync_vs_raw,
@@ -245,6 +248,15 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The bytes of `snapshot`'s parts in frames, as the server cuts and sends them.
+fn frame_bytes(snapshot: Snapshot) -> Result<usize> {
+    snapshot
+        .into_parts(roster_wire::SNAPSHOT_PART_SIZE)
+        .into_iter()
+        .map(|part| Ok(roster_wire::encode_frame(&roster_wire::SnapshotLine::Part(part))?.len()))
+        .sum()
 }
 
 async fn measure(
@@ -276,6 +288,7 @@ async fn measure(
     let download = started.elapsed();
     let snapshot_bytes = wire.0.load(Ordering::Relaxed) - before;
     let snapshot_json_bytes = serde_json::to_vec(&downloaded)?.len();
+    let snapshot_frame_bytes = frame_bytes(downloaded.snapshot)?;
     let started = Instant::now();
     let mut device = Session::connect(&dir.join("device"), &passphrase, &remote, ADMIN)
         .await
@@ -318,6 +331,7 @@ async fn measure(
         first_sync_s: first_sync.as_secs_f64(),
         snapshot_download_s: download.as_secs_f64(),
         snapshot_bytes,
+        snapshot_frame_bytes,
         snapshot_json_bytes,
         sign_in_s: sign_in.as_secs_f64(),
         raw_insert_s: raw.as_secs_f64(),

@@ -9,12 +9,13 @@ use std::time::Duration;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rand::Rng;
-use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, CONTENT_ENCODING, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use roster_core::{Assembly, Envelope, SnapshotPart};
 use roster_wire::{
     AuditEntryView, ChangesPage, ChangesQuery, ErrorResponse, PROTOCOL, PROTOCOL_HEADER,
-    PushRequest, PushResponse, SessionGranted, SignIn, SnapshotLine, SnapshotResponse,
+    PushRequest, PushResponse, SNAPSHOT_FRAMES_MEDIA_TYPE, SNAPSHOT_MEDIA_TYPE, SessionGranted,
+    SignIn, SnapshotLine, SnapshotResponse, decode_frame,
 };
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -146,7 +147,13 @@ impl Remote {
         loop {
             attempt += 1;
             match self
-                .attempt(Method::GET, "/api/v1/sync/snapshot", |r| r)
+                .attempt(Method::GET, "/api/v1/sync/snapshot", |r| {
+                    // Frames, or JSON lines from a server that has none.
+                    r.header(
+                        ACCEPT,
+                        format!("{SNAPSHOT_FRAMES_MEDIA_TYPE}, {SNAPSHOT_MEDIA_TYPE};q=0.5"),
+                    )
+                })
                 .await?
             {
                 Ok(response) => return Ok(SnapshotStream::new(self.clone(), response)),
@@ -314,6 +321,8 @@ impl Remote {
 pub struct SnapshotStream {
     remote: Remote,
     response: reqwest::Response,
+    /// Binary frames (`roster_wire::frames`) or JSON lines, as the server chose.
+    frames: bool,
     /// Bytes received and not yet handed out as lines.
     buffer: Vec<u8>,
     /// How much of `buffer` is known to hold no line break.
@@ -326,9 +335,15 @@ pub struct SnapshotStream {
 
 impl SnapshotStream {
     fn new(remote: Remote, response: reqwest::Response) -> Self {
+        let frames = response.headers().get(CONTENT_TYPE).is_some_and(|value| {
+            value
+                .as_bytes()
+                .starts_with(SNAPSHOT_FRAMES_MEDIA_TYPE.as_bytes())
+        });
         Self {
             remote,
             response,
+            frames,
             buffer: Vec::new(),
             scanned: 0,
             tally: PartTally::default(),
@@ -339,6 +354,9 @@ impl SnapshotStream {
     /// The next line; `None` once the body ends. A cut connection is `Offline` (the
     /// caller may start again); a line this Roster cannot read is `bad_response`.
     pub async fn next(&mut self) -> Result<Option<SnapshotLine>, ClientError> {
+        if self.frames {
+            return self.next_frame().await;
+        }
         loop {
             if let Some(at) = self.buffer[self.scanned..].iter().position(|&b| b == b'\n') {
                 let end = self.scanned + at;
@@ -356,6 +374,32 @@ impl SnapshotStream {
                     // The last line without its line break.
                     self.buffer.push(b'\n');
                 }
+                Err(err) => {
+                    return Err(ClientError::Offline {
+                        server: self.remote.base.clone(),
+                        reason: format!("the snapshot's download was cut ({})", describe(&err)),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The next frame of a framed snapshot; `None` once the body ends between frames.
+    async fn next_frame(&mut self) -> Result<Option<SnapshotLine>, ClientError> {
+        loop {
+            match decode_frame(&self.buffer) {
+                Ok(Some((line, used))) => {
+                    self.buffer.drain(..used);
+                    return Ok(Some(line));
+                }
+                Ok(None) => {}
+                Err(err) => return Err(self.remote.unreadable(&err)),
+            }
+            match self.response.chunk().await {
+                Ok(Some(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Ok(None) if self.buffer.is_empty() => return Ok(None),
+                // A frame begun and not finished: the stream was cut.
+                Ok(None) => return Err(self.cut()),
                 Err(err) => {
                     return Err(ClientError::Offline {
                         server: self.remote.base.clone(),
@@ -564,10 +608,35 @@ mod tests {
             .iter()
             .map(|line| serde_json::to_string(line).expect("a line") + "\n")
             .collect();
+        answering(SNAPSHOT_MEDIA_TYPE, body.into_bytes())
+    }
+
+    /// A snapshot stream whose body is `lines` in binary frames.
+    fn framed_stream_of(lines: &[SnapshotLine]) -> SnapshotStream {
+        let body = lines
+            .iter()
+            .flat_map(|line| roster_wire::encode_frame(line).expect("a frame"))
+            .collect();
+        answering(SNAPSHOT_FRAMES_MEDIA_TYPE, body)
+    }
+
+    fn answering(media_type: &str, body: Vec<u8>) -> SnapshotStream {
+        let response = http::Response::builder()
+            .header(CONTENT_TYPE, media_type)
+            .body(body)
+            .expect("a response");
         SnapshotStream::new(
             Remote::new("http://127.0.0.1:9", RetryPolicy::default()).expect("a server address"),
-            reqwest::Response::from(http::Response::new(body)),
+            reqwest::Response::from(response),
         )
+    }
+
+    /// `lines` as each format streams them: the reader holds both to the same protocol.
+    fn streams_of(lines: &[SnapshotLine]) -> [(&'static str, SnapshotStream); 2] {
+        [
+            ("JSON lines", stream_of(lines)),
+            ("frames", framed_stream_of(lines)),
+        ]
     }
 
     fn is_unreadable(result: &Result<impl std::fmt::Debug, ClientError>, says: &str) -> bool {
@@ -577,67 +646,105 @@ mod tests {
 
     #[tokio::test]
     async fn a_whole_stream_is_put_back_together_with_its_head() {
-        let read = stream_of(&[head(), company(), apps(3), audit(&[1]), end(4)])
-            .read_whole()
-            .await
-            .expect("a whole stream");
-        assert_eq!((read.seq, read.account), (42, ACCOUNT));
-        assert_eq!(read.snapshot.company.name.as_str(), "Example AG");
-        assert_eq!(read.snapshot.apps.len(), 3);
-        assert_eq!(read.audit.len(), 1);
+        for (format, stream) in streams_of(&[head(), company(), apps(3), audit(&[1]), end(4)]) {
+            let read = stream.read_whole().await.expect(format);
+            assert_eq!((read.seq, read.account), (42, ACCOUNT), "{format}");
+            assert_eq!(read.snapshot.company.name.as_str(), "Example AG");
+            assert_eq!(read.snapshot.apps.len(), 3, "{format}");
+            assert_eq!(read.audit.len(), 1, "{format}");
+        }
     }
 
     #[tokio::test]
     async fn a_stream_whose_end_counts_other_records_than_came_is_refused() {
-        let read = stream_of(&[head(), company(), apps(3), end(5)])
-            .read_whole()
-            .await;
-        assert!(
-            is_unreadable(&read, "counts 5 records, but 4 came"),
-            "{read:?}"
-        );
+        for (format, stream) in streams_of(&[head(), company(), apps(3), end(5)]) {
+            let read = stream.read_whole().await;
+            assert!(
+                is_unreadable(&read, "counts 5 records, but 4 came"),
+                "{format}: {read:?}"
+            );
+        }
     }
 
     #[tokio::test]
     async fn a_stream_cut_before_its_end_is_a_lost_connection_to_try_again() {
-        let read = stream_of(&[head(), company(), apps(3)]).read_whole().await;
+        for (format, stream) in streams_of(&[head(), company(), apps(3)]) {
+            let read = stream.read_whole().await;
+            assert!(
+                matches!(&read, Err(ClientError::Offline { reason, .. })
+                    if reason.contains("ended before its last line")),
+                "{format}: {read:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_frame_cut_half_way_is_a_lost_connection_and_a_corrupt_one_is_refused() {
+        let whole: Vec<u8> = [head(), company(), apps(3), end(4)]
+            .iter()
+            .flat_map(|line| roster_wire::encode_frame(line).expect("a frame"))
+            .collect();
+        let cut = answering(
+            SNAPSHOT_FRAMES_MEDIA_TYPE,
+            whole[..whole.len() - 3].to_vec(),
+        )
+        .read_whole()
+        .await;
         assert!(
-            matches!(&read, Err(ClientError::Offline { reason, .. })
+            matches!(&cut, Err(ClientError::Offline { reason, .. })
                 if reason.contains("ended before its last line")),
+            "{cut:?}"
+        );
+        let mut corrupt = whole.clone();
+        let head_length = roster_wire::encode_frame(&head()).expect("a frame").len();
+        corrupt[head_length + 4] = 0xee;
+        let read = answering(SNAPSHOT_FRAMES_MEDIA_TYPE, corrupt)
+            .read_whole()
+            .await;
+        assert!(
+            is_unreadable(&read, "snapshot frame cannot be read"),
             "{read:?}"
         );
     }
 
     #[tokio::test]
     async fn a_stream_without_its_head_first_or_with_two_heads_is_refused() {
-        let headless = stream_of(&[company(), end(1)]).read_whole().await;
-        assert!(
-            is_unreadable(&headless, "did not begin with its head"),
-            "{headless:?}"
-        );
-        let two_heads = stream_of(&[head(), company(), head(), end(1)])
-            .read_whole()
-            .await;
-        assert!(is_unreadable(&two_heads, "has two heads"), "{two_heads:?}");
+        for (format, headless) in streams_of(&[company(), end(1)]) {
+            let read = headless.read_whole().await;
+            assert!(
+                is_unreadable(&read, "did not begin with its head"),
+                "{format}: {read:?}"
+            );
+        }
+        for (format, two_heads) in streams_of(&[head(), company(), head(), end(1)]) {
+            let read = two_heads.read_whole().await;
+            assert!(is_unreadable(&read, "has two heads"), "{format}: {read:?}");
+        }
     }
 
     #[tokio::test]
     async fn parts_come_one_by_one_and_the_audit_entries_once_the_end_has_come() {
-        let mut stream = stream_of(&[
+        let lines = [
             head(),
             company(),
             audit(&[5, 6]),
             apps(2),
             audit(&[9]),
             end(3),
-        ]);
-        stream.head().await.expect("the head");
-        let mut sizes = Vec::new();
-        while let Some(part) = stream.next_part().await.expect("a whole stream") {
-            sizes.push(part.len());
+        ];
+        for (format, mut stream) in streams_of(&lines) {
+            stream.head().await.expect("the head");
+            let mut sizes = Vec::new();
+            while let Some(part) = stream.next_part().await.expect("a whole stream") {
+                sizes.push(part.len());
+            }
+            assert_eq!(sizes, [1, 2], "{format}");
+            let seqs: Vec<i64> = stream.take_audit().iter().map(|entry| entry.seq).collect();
+            assert_eq!(
+                seqs,
+                [5, 6, 9],
+                "{format}: every audit line's entries, in order"
+            );
         }
-        assert_eq!(sizes, [1, 2]);
-        let seqs: Vec<i64> = stream.take_audit().iter().map(|entry| entry.seq).collect();
-        assert_eq!(seqs, [5, 6, 9], "every audit line's entries, in order");
     }
 }

@@ -17,7 +17,7 @@ use std::io::Write;
 use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Version, header};
+use axum::http::{Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode, Version, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use flate2::Compression;
@@ -51,39 +51,45 @@ pub fn compress<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S
         .layer(middleware::from_fn(refuse_unknown_encoding))
 }
 
-/// Only JSON answers (and the snapshot's JSON lines) are compressed: the HTML pages
+/// Only JSON answers (and the snapshot, as JSON lines or frames) are compressed: the HTML pages
 /// (invitation, password reset) are small, and update bundles are compressed already.
 fn is_json(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).is_some_and(|value| {
         let value = value.as_bytes();
         value.starts_with(b"application/json")
             || value.starts_with(roster_wire::SNAPSHOT_MEDIA_TYPE.as_bytes())
+            || value.starts_with(roster_wire::SNAPSHOT_FRAMES_MEDIA_TYPE.as_bytes())
     })
 }
 
 /// Whether `Accept-Encoding` takes gzip: named with a quality above zero, or not named
 /// and `*` is.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    let mut gzip = None;
-    let mut any = None;
-    let codings = headers
-        .get_all(header::ACCEPT_ENCODING)
+    quality(headers, &header::ACCEPT_ENCODING, "gzip")
+        .or_else(|| quality(headers, &header::ACCEPT_ENCODING, "*"))
+        .is_some_and(|quality| quality > 0.0)
+}
+
+/// The quality a negotiation header (`Accept`, `Accept-Encoding`) gives `name`: its `q`,
+/// 1 when named without one, `None` when not named. Names compare without case; a `q`
+/// that is not a number counts as 0.
+pub(crate) fn quality(headers: &HeaderMap, negotiation: &HeaderName, name: &str) -> Option<f32> {
+    headers
+        .get_all(negotiation)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','));
-    for coding in codings {
-        let mut parts = coding.split(';').map(str::trim);
-        let name = parts.next().unwrap_or_default();
-        let quality = parts
-            .find_map(|param| param.strip_prefix("q="))
-            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
-        if name.eq_ignore_ascii_case("gzip") {
-            gzip = Some(quality);
-        } else if name == "*" {
-            any = Some(quality);
-        }
-    }
-    gzip.or(any).is_some_and(|quality| quality > 0.0)
+        .flat_map(|value| value.split(','))
+        .filter_map(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let named = parts.next()?.eq_ignore_ascii_case(name);
+            named.then(|| {
+                parts
+                    .find_map(|param| param.strip_prefix("q="))
+                    .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0))
+            })
+        })
+        // Named twice, the last one counts.
+        .next_back()
 }
 
 /// Compresses a small JSON answer whole, so it keeps a `Content-Length`: over HTTP/2 the

@@ -5,10 +5,12 @@
 //! Ids are UUIDs, times are Unix milliseconds, enums are snake_case strings. Request bodies
 //! refuse unknown fields, so a typo is an error rather than a silent no-op.
 
+mod frames;
 mod requests;
 mod sync;
 mod views;
 
+pub use frames::{FrameError, MAX_FRAME, SNAPSHOT_FRAMES_MEDIA_TYPE, decode_frame, encode_frame};
 pub use requests::*;
 pub use sync::*;
 pub use views::*;

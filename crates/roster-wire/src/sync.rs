@@ -1,8 +1,9 @@
 //! The sync protocol between a device's workspace and the company server.
 //!
 //! - `GET /api/v1/sync/snapshot`: everything the account may see, and the change-log
-//!   sequence number it was taken at, streamed as JSON lines ([`SnapshotLine`]) so a device
-//!   stores the first members while the server still reads the last.
+//!   sequence number it was taken at, streamed as [`SnapshotLine`]s so a device stores the
+//!   first members while the server still reads the last: in binary frames
+//!   ([`crate::encode_frame`]) to a device that asks for them, as JSON lines to anyone else.
 //! - `POST /api/v1/sync/push`: a batch of ops made on the device; each is applied at most
 //!   once by its id and answered `applied` (with its sequence number), `unchanged` or
 //!   `rejected` (with the refusal's code and message). A push that says where the device's
@@ -124,7 +125,8 @@ pub struct ChangesPage {
     pub resnapshot: bool,
 }
 
-/// The media type of the streamed snapshot: one [`SnapshotLine`] per line.
+/// The media type of the snapshot as JSON lines: one [`SnapshotLine`] per line. Roster's
+/// devices ask for [`crate::SNAPSHOT_FRAMES_MEDIA_TYPE`] instead.
 pub const SNAPSHOT_MEDIA_TYPE: &str = "application/x-ndjson";
 
 /// The records a server reads and sends as one line of the snapshot stream.

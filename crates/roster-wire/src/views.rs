@@ -142,6 +142,7 @@ pub struct AuditEntryView {
     /// What changed: a list of changes, each a record created (`before` null) or removed
     /// (`after` null) whole, or an update as the record's `key` with only the fields that
     /// changed, `before` and `after`. For a refused attempt, the op.
+    #[serde(with = "crate::frames::json_value")]
     pub changes: serde_json::Value,
 }
 

@@ -5,18 +5,20 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use roster_core::{Envelope, MemberId, Op, Read, authorize_read};
 use roster_wire::{
     ChangesPage, ChangesQuery, ErrorResponse, MAX_PAGE, MAX_PUSH, OpOutcome, OpResult, PROTOCOL,
-    PROTOCOL_HEADER, PushRequest, PushResponse, SNAPSHOT_MEDIA_TYPE,
+    PROTOCOL_HEADER, PushRequest, PushResponse, SNAPSHOT_FRAMES_MEDIA_TYPE, SNAPSHOT_MEDIA_TYPE,
+    SnapshotLine, encode_frame,
 };
 use tokio::sync::mpsc;
 
 use super::members::{company_name, invitation_effects};
 use crate::app::{AppState, SignedIn, now};
+use crate::encoding::quality;
 use crate::error::ApiError;
 use crate::extract::{Body, Query};
 use crate::storage::{Applied, Caller, SideEffect, StorageError};
@@ -63,30 +65,32 @@ fn require_protocol(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Everything the signed-in account may see, and the sequence number to pull from, as JSON
-/// lines (`roster_wire::SnapshotLine`) sent as they are read.
+/// Everything the signed-in account may see, and the sequence number to pull from, as
+/// `roster_wire::SnapshotLine`s sent as they are read: binary frames to a request that
+/// accepts `application/x-roster-snapshot` (Roster's devices), JSON lines otherwise.
 #[utoipa::path(get, path = "/api/v1/sync/snapshot", tag = "sync", security(("bearer" = [])),
     params(("roster-protocol" = u32, Header, description = "The sync protocol version, 3 (roster_wire::PROTOCOL)")),
-    responses((status = 200, content_type = "application/x-ndjson",
-            description = "One roster_wire::SnapshotLine per line: head, parts, audit, end"),
+    responses((status = 200,
+            description = "The roster_wire::SnapshotLines: head, parts, audit, end. As JSON, one per line; as frames (roster_wire::frames), each a 4-byte little-endian length and that many bytes of postcard",
+            content(("application/x-ndjson"), ("application/x-roster-snapshot"))),
         (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse),
         (status = 426, body = ErrorResponse), (status = 503, body = ErrorResponse)))]
 pub async fn snapshot(
     State(state): State<AppState>,
     _: SyncProtocol,
     me: SignedIn,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorize_read(&me.rights, Read::Members)?;
+    let format = SnapshotFormat::asked(&headers);
     let (rights, account) = (me.rights.clone(), me.member);
     // A few lines in flight: the reader stays a little ahead of the network, no more.
     let (lines, mut sent) = mpsc::channel::<Result<Bytes, StorageError>>(8);
     state.db.spawn(move |db| {
         let streamed = db.snapshot(&rights, account, &mut |line| {
-            let mut bytes =
-                serde_json::to_vec(&line).map_err(|err| StorageError::corrupt(err.to_string()))?;
-            bytes.push(b'\n');
+            let bytes = format.encode(&line)?;
             lines
-                .blocking_send(Ok(Bytes::from(bytes)))
+                .blocking_send(Ok(bytes))
                 .map_err(|_| StorageError::Task("the device stopped reading the snapshot".into()))
         });
         if let Err(err) = streamed {
@@ -111,10 +115,52 @@ pub async fn snapshot(
     });
     let body = futures_util::stream::once(async move { Ok(head) }).chain(rest);
     Ok((
-        [(header::CONTENT_TYPE, SNAPSHOT_MEDIA_TYPE)],
+        [(header::CONTENT_TYPE, format.media_type())],
         axum::body::Body::from_stream(body),
     )
         .into_response())
+}
+
+/// How a snapshot is sent: binary frames to a device that asks for them, JSON lines to
+/// anyone else (older devices, scripts, a person with curl).
+#[derive(Debug, Clone, Copy)]
+enum SnapshotFormat {
+    JsonLines,
+    Frames,
+}
+
+impl SnapshotFormat {
+    /// Frames when the request names their media type with a quality above zero; `*/*`
+    /// alone gets JSON lines, which anyone can read.
+    fn asked(headers: &HeaderMap) -> Self {
+        let frames = quality(headers, &header::ACCEPT, SNAPSHOT_FRAMES_MEDIA_TYPE)
+            .is_some_and(|quality| quality > 0.0);
+        if frames {
+            Self::Frames
+        } else {
+            Self::JsonLines
+        }
+    }
+
+    fn media_type(self) -> &'static str {
+        match self {
+            Self::JsonLines => SNAPSHOT_MEDIA_TYPE,
+            Self::Frames => SNAPSHOT_FRAMES_MEDIA_TYPE,
+        }
+    }
+
+    fn encode(self, line: &SnapshotLine) -> Result<Bytes, StorageError> {
+        let bytes = match self {
+            Self::JsonLines => serde_json::to_vec(line)
+                .map(|mut bytes| {
+                    bytes.push(b'\n');
+                    bytes
+                })
+                .map_err(|err| err.to_string()),
+            Self::Frames => encode_frame(line).map_err(|err| err.to_string()),
+        };
+        bytes.map(Bytes::from).map_err(StorageError::corrupt)
+    }
 }
 
 /// The change log after `after`, filtered to what the account may see.

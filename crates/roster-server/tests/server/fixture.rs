@@ -277,45 +277,44 @@ impl Client {
         })
     }
 
-    /// The snapshot stream read whole, its lines put together as a
+    /// The snapshot stream read whole as JSON lines, put together as a
     /// `roster_wire::SnapshotResponse`; fails unless it ends with an `end` line that counts
     /// the records that came.
     pub fn snapshot(&self) -> Value {
         let answer = self.get("/api/v1/sync/snapshot");
         assert_eq!(answer.status, 200, "{}", answer.text);
-        let mut lines = answer
-            .text
-            .lines()
-            .map(|line| serde_json::from_str::<SnapshotLine>(line).expect("a snapshot line"));
-        let Some(SnapshotLine::Head { seq, account }) = lines.next() else {
-            panic!(
-                "the snapshot begins with its head: {}",
-                &answer.text[..answer.text.len().min(300)]
-            );
-        };
-        let (mut assembly, mut audit, mut counted) = (Assembly::new(), Vec::new(), 0);
-        for line in lines.by_ref() {
-            match line {
-                SnapshotLine::Part(part) => {
-                    counted += part.len() as u64;
-                    assembly.add(part).expect("the company first");
-                }
-                SnapshotLine::Audit(entries) => audit.extend(entries),
-                SnapshotLine::End { records } => {
-                    assert_eq!(records, counted, "the end counts the records that came");
-                    break;
-                }
-                SnapshotLine::Head { .. } => panic!("one head"),
-            }
+        assembled(
+            answer
+                .text
+                .lines()
+                .map(|line| serde_json::from_str::<SnapshotLine>(line).expect("a snapshot line")),
+        )
+    }
+
+    /// The snapshot stream read whole as binary frames (`roster_wire::frames`), as Roster's
+    /// devices ask for it, put together as [`Client::snapshot`] does.
+    pub fn snapshot_in_frames(&self) -> Value {
+        let response = self
+            .request(reqwest::Method::GET, "/api/v1/sync/snapshot")
+            .header("accept", roster_wire::SNAPSHOT_FRAMES_MEDIA_TYPE)
+            .send()
+            .expect("the server answers");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            roster_wire::SNAPSHOT_FRAMES_MEDIA_TYPE
+        );
+        let body = response.bytes().expect("a body");
+        let mut rest = &body[..];
+        let mut lines = Vec::new();
+        while !rest.is_empty() {
+            let (line, used) = roster_wire::decode_frame(rest)
+                .expect("a readable frame")
+                .expect("whole frames only");
+            lines.push(line);
+            rest = &rest[used..];
         }
-        assert!(lines.next().is_none(), "nothing after the end");
-        serde_json::to_value(SnapshotResponse {
-            seq,
-            account,
-            snapshot: assembly.finish().expect("a company"),
-            audit,
-        })
-        .expect("json")
+        assembled(lines.into_iter())
     }
 
     /// The member with this e-mail, from the member list.
@@ -353,4 +352,35 @@ pub fn infra(admin: &Client, name: &str) -> String {
     );
     assert_eq!(infra.status, 201, "{}", infra.text);
     infra.body["id"].as_str().expect("infra id").to_owned()
+}
+
+/// Snapshot lines put together as a `roster_wire::SnapshotResponse`; fails unless they
+/// begin with the head and end with an `end` line that counts the records that came.
+fn assembled(mut lines: impl Iterator<Item = SnapshotLine>) -> Value {
+    let Some(SnapshotLine::Head { seq, account }) = lines.next() else {
+        panic!("the snapshot begins with its head");
+    };
+    let (mut assembly, mut audit, mut counted) = (Assembly::new(), Vec::new(), 0);
+    for line in lines.by_ref() {
+        match line {
+            SnapshotLine::Part(part) => {
+                counted += part.len() as u64;
+                assembly.add(part).expect("the company first");
+            }
+            SnapshotLine::Audit(entries) => audit.extend(entries),
+            SnapshotLine::End { records } => {
+                assert_eq!(records, counted, "the end counts the records that came");
+                break;
+            }
+            SnapshotLine::Head { .. } => panic!("one head"),
+        }
+    }
+    assert!(lines.next().is_none(), "nothing after the end");
+    serde_json::to_value(SnapshotResponse {
+        seq,
+        account,
+        snapshot: assembly.finish().expect("a company"),
+        audit,
+    })
+    .expect("json")
 }

@@ -155,6 +155,39 @@ fn a_client_of_another_protocol_version_is_told_to_update_and_nothing_is_read() 
 }
 
 #[test]
+fn a_snapshot_comes_in_frames_only_to_a_request_that_names_them() {
+    let server = Server::start();
+    let admin = server.admin();
+    let format = |accept: Option<&str>| {
+        let mut request = admin.request(reqwest::Method::GET, "/api/v1/sync/snapshot");
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let answer = request.send().expect("the server answers");
+        assert_eq!(answer.status().as_u16(), 200);
+        answer.headers()["content-type"]
+            .to_str()
+            .expect("a media type")
+            .to_owned()
+    };
+    let (frames, lines) = ("application/x-roster-snapshot", "application/x-ndjson");
+    for (accept, expected) in [
+        (None, lines),
+        (Some("*/*"), lines),
+        (Some("application/x-ndjson"), lines),
+        (Some("application/x-roster-snapshot;q=0"), lines),
+        (Some("application/x-roster-snapshot"), frames),
+        (
+            Some("application/x-roster-snapshot, application/x-ndjson;q=0.5"),
+            frames,
+        ),
+        (Some("Application/X-Roster-Snapshot ; q=0.8"), frames),
+    ] {
+        assert_eq!(format(accept), expected, "Accept: {accept:?}");
+    }
+}
+
+#[test]
 fn each_account_downloads_only_the_cases_and_audit_entries_it_may_see() {
     let server = Server::start();
     let admin = server.admin();
@@ -192,6 +225,11 @@ fn each_account_downloads_only_the_cases_and_audit_entries_it_may_see() {
 
     let cases = |client: &Client| -> (usize, usize, usize) {
         let snapshot = client.snapshot();
+        assert_eq!(
+            client.snapshot_in_frames(),
+            snapshot,
+            "the frames a device reads carry what the JSON lines do, audit entries too"
+        );
         let log = client
             .get("/api/v1/sync/changes?after=0&audit_after=0")
             .body;
