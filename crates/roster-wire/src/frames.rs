@@ -107,8 +107,11 @@ pub(crate) mod json_value {
 #[cfg(test)]
 mod tests {
     use roster_core::{
-        Email, InfraId, Level, Member, MemberId, MemberKind, MemberStatus, Name, Permission, Phone,
-        SnapshotPart, Timestamp,
+        App, AppId, CaseContact, CaseId, Company, DevPermission, Edition, Email, Environment,
+        EnvironmentId, Hosting, InfraId, Infrastructure, Invitation, InvitationId, InvitationState,
+        Level, Member, MemberId, MemberKind, MemberStatus, Name, Permission, Phone, Role,
+        RoleAssignment, RoleId, SnapshotPart, Subscription, SubscriptionId, SupportCase,
+        SupportContact, Timestamp,
     };
     use uuid::Uuid;
 
@@ -130,30 +133,126 @@ mod tests {
         }
     }
 
-    /// One line of each kind, with every field kind the snapshot's records use.
-    fn lines() -> Vec<SnapshotLine> {
-        let account = Uuid::from_u128(7);
+    /// One record of each kind a snapshot carries, in the order the parts come.
+    fn every_part() -> Vec<SnapshotPart> {
+        let id = |n: u128| Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + n);
+        let name = |text: &str| Name::parse(text).expect("a name");
+        let email = |text: &str| Email::parse(text).expect("an e-mail");
+        let (subscription, infra) = (SubscriptionId::from_uuid(id(2)), InfraId::from_uuid(id(3)));
+        let (app, role, case) = (
+            AppId::from_uuid(id(5)),
+            RoleId::from_uuid(id(6)),
+            CaseId::from_uuid(id(8)),
+        );
+        let at = Timestamp::from_unix_millis(1_764_000_000_000);
         vec![
-            SnapshotLine::Head { seq: 42, account },
-            SnapshotLine::Part(SnapshotPart::Members(vec![member()])),
-            SnapshotLine::Part(SnapshotPart::Permissions(vec![Permission {
-                member: member().id,
-                infra: InfraId::from_uuid(Uuid::from_u128(9)),
-                level: Level::InfraAdmin,
-            }])),
-            SnapshotLine::Audit(vec![AuditEntryView {
-                seq: 3,
-                at: 1_764_000_000_000,
-                actor: "ada@acme.example".into(),
-                from: "192.0.2.1".into(),
-                outcome: "applied".into(),
-                action: "member_renamed".into(),
-                summary: "renamed zoe.muller@acme.example".into(),
-                changes: serde_json::json!([{ "key": "m1", "before": { "name": "Zoe" },
-                    "after": { "name": "Zoë", "tags": [1, 2.5, null, true] } }]),
+            SnapshotPart::Company(Company {
+                name: name("Acme AG"),
+            }),
+            SnapshotPart::Subscriptions(vec![Subscription {
+                id: subscription,
+                name: name("Main"),
+                edition: Edition::Sentry,
             }]),
-            SnapshotLine::End { records: 2 },
+            SnapshotPart::Infrastructures(vec![Infrastructure {
+                id: infra,
+                name: name("Production"),
+                subscription,
+                hosting: Hosting::SelfManaged,
+            }]),
+            SnapshotPart::Environments(vec![Environment {
+                id: EnvironmentId::from_uuid(id(4)),
+                infra,
+                name: name("Staging"),
+                slot_registered: true,
+                licence_expires: Some(at.plus_days(30).date()),
+            }]),
+            SnapshotPart::Members(vec![member()]),
+            SnapshotPart::Permissions(vec![Permission {
+                member: member().id,
+                infra,
+                level: Level::InfraAdmin,
+            }]),
+            SnapshotPart::DevPermissions(vec![DevPermission {
+                member: member().id,
+                infra,
+            }]),
+            SnapshotPart::Apps(vec![App {
+                id: app,
+                name: name("Ledger"),
+            }]),
+            SnapshotPart::Roles(vec![Role {
+                id: role,
+                app,
+                name: name("Auditor"),
+            }]),
+            SnapshotPart::RoleAssignments(vec![RoleAssignment {
+                member: member().id,
+                role,
+            }]),
+            SnapshotPart::Invitations(vec![Invitation {
+                id: InvitationId::from_uuid(id(7)),
+                member: member().id,
+                state: InvitationState::Accepted,
+                sent_at: at,
+                expires_at: at.plus_days(14),
+            }]),
+            SnapshotPart::SupportContacts(vec![SupportContact {
+                email: email("help@vendor.example"),
+                name: None,
+            }]),
+            SnapshotPart::SupportCases(vec![SupportCase {
+                id: case,
+                infra,
+                reporter: member().id,
+                title: name("Login fails"),
+                needs_approval: true,
+                opened_at: at,
+            }]),
+            SnapshotPart::CaseContacts(vec![CaseContact {
+                case,
+                contact: email("help@vendor.example"),
+            }]),
         ]
+    }
+
+    fn head() -> SnapshotLine {
+        SnapshotLine::Head {
+            seq: 42,
+            account: Uuid::from_u128(7),
+        }
+    }
+
+    fn members() -> SnapshotLine {
+        SnapshotLine::Part(SnapshotPart::Members(vec![member()]))
+    }
+
+    fn audit() -> SnapshotLine {
+        SnapshotLine::Audit(vec![AuditEntryView {
+            seq: 3,
+            at: 1_764_000_000_000,
+            actor: "ada@acme.example".into(),
+            from: "192.0.2.1".into(),
+            outcome: "applied".into(),
+            action: "member_renamed".into(),
+            summary: "renamed zoe.muller@acme.example".into(),
+            changes: serde_json::json!([{ "key": "m1", "before": { "name": "Zoe" },
+                "after": { "name": "Zoë", "tags": [1, 2.5, null, true] } }]),
+        }])
+    }
+
+    fn end() -> SnapshotLine {
+        SnapshotLine::End { records: 14 }
+    }
+
+    /// A whole stream: the head, one part of each kind, audit entries, the end.
+    fn lines() -> Vec<SnapshotLine> {
+        let parts = every_part().into_iter().map(SnapshotLine::Part);
+        [head()]
+            .into_iter()
+            .chain(parts)
+            .chain([audit(), end()])
+            .collect()
     }
 
     fn framed(lines: &[SnapshotLine]) -> Vec<u8> {
@@ -180,24 +279,24 @@ mod tests {
 
     #[test]
     fn an_audit_entry_keeps_its_changes_as_json_in_json_lines() {
-        let entry = &lines()[3];
-        let json = serde_json::to_value(entry).expect("json");
+        let entry = audit();
+        let json = serde_json::to_value(&entry).expect("json");
         assert_eq!(json["audit"][0]["changes"][0]["after"]["tags"][1], 2.5);
         let back: SnapshotLine = serde_json::from_value(json).expect("a line");
-        assert_eq!(&back, entry);
+        assert_eq!(back, entry);
     }
 
     #[test]
     fn a_frame_is_read_only_once_all_of_it_has_come() {
-        let bytes = framed(&lines()[..2]);
-        let first = encode_frame(&lines()[0]).expect("a frame").len();
+        let bytes = framed(&[head(), members()]);
+        let first = encode_frame(&head()).expect("a frame").len();
         for cut in 0..bytes.len() {
             let read = decode_frame(&bytes[..cut]).expect("a readable start");
             match read {
                 None => assert!(cut < first, "the first frame came whole at {first}"),
                 Some((line, used)) => {
                     assert!(cut >= first);
-                    assert_eq!((line, used), (lines()[0].clone(), first));
+                    assert_eq!((line, used), (head(), first));
                 }
             }
         }
@@ -227,7 +326,7 @@ mod tests {
             Err(FrameError::Unreadable(_))
         ));
 
-        let mut trailing = encode_frame(&lines()[4]).expect("a frame");
+        let mut trailing = encode_frame(&end()).expect("a frame");
         trailing.push(0);
         trailing[0] += 1;
         assert!(
@@ -235,7 +334,7 @@ mod tests {
         );
 
         // The records are checked as they are from JSON: an e-mail without its @.
-        let mut frame = encode_frame(&lines()[1]).expect("a frame");
+        let mut frame = encode_frame(&members()).expect("a frame");
         let at = frame
             .windows(b"muller@acme".len())
             .position(|w| w == b"muller@acme")
@@ -255,20 +354,77 @@ mod tests {
     /// update instead of misreading them. Then write the new bytes here.
     #[test]
     fn the_frames_of_this_protocol_keep_their_bytes() {
-        assert_eq!(crate::PROTOCOL, 3, "a new protocol: update the bytes below");
-        let bytes: String = framed(&lines()[..3])
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        assert_eq!(
-            bytes,
+        assert_eq!(crate::PROTOCOL, 3, "a new protocol: write its bytes below");
+        let pinned = [
+            "1300000000541000000000000000000000000000000007",
+            "0a00000001000741636d65204147",
+            "1a0000000101011001930000000070008000000000000002044d61696e02",
             concat!(
-                "1300000000541000000000000000000000000000000007520000000104011001",
-                "930000000070008000000000000001177a6f652e6d756c6c65724061636d652e",
-                "6578616d706c650c5a6fc3ab204dc3bc6c6c657200010001010c2b3431343436",
-                "3638313830300180a0bfe9d66626000000010501100193000000007000800000",
-                "0000000001100000000000000000000000000000000900",
-            )
-        );
+                "3100000001020110019300000000700080000000000000030a50726f64756374696f6e10",
+                "0193000000007000800000000000000202",
+            ),
+            concat!(
+                "330000000103011001930000000070008000000000000004100193000000007000800000",
+                "00000000030753746167696e670101d21fe602",
+            ),
+            concat!(
+                "520000000104011001930000000070008000000000000001177a6f652e6d756c6c657240",
+                "61636d652e6578616d706c650c5a6fc3ab204dc3bc6c6c657200010001010c2b34313434",
+                "363638313830300180a0bfe9d666",
+            ),
+            concat!(
+                "260000000105011001930000000070008000000000000001100193000000007000800000",
+                "000000000300",
+            ),
+            concat!(
+                "250000000106011001930000000070008000000000000001100193000000007000800000",
+                "0000000003",
+            ),
+            "1b0000000107011001930000000070008000000000000005064c6564676572",
+            concat!(
+                "2d0000000108011001930000000070008000000000000006100193000000007000800000",
+                "00000000050741756469746f72",
+            ),
+            concat!(
+                "250000000109011001930000000070008000000000000001100193000000007000800000",
+                "0000000006",
+            ),
+            concat!(
+                "32000000010a011001930000000070008000000000000007100193000000007000800000",
+                "00000000010180a0bfe9d66680c087ebdf66",
+            ),
+            "18000000010b011368656c704076656e646f722e6578616d706c6500",
+            concat!(
+                "49000000010c011001930000000070008000000000000008100193000000007000800000",
+                "000000000310019300000000700080000000000000010b4c6f67696e206661696c730180",
+                "a0bfe9d666",
+            ),
+            concat!(
+                "28000000010d0110019300000000700080000000000000081368656c704076656e646f72",
+                "2e6578616d706c65",
+            ),
+            concat!(
+                "b300000002010680a0bfe9d666106164614061636d652e6578616d706c65093139322e30",
+                "2e322e31076170706c6965640e6d656d6265725f72656e616d65641f72656e616d656420",
+                "7a6f652e6d756c6c65724061636d652e6578616d706c65575b7b226166746572223a7b22",
+                "6e616d65223a225a6fc3ab222c2274616773223a5b312c322e352c6e756c6c2c74727565",
+                "5d7d2c226265666f7265223a7b226e616d65223a225a6f65227d2c226b6579223a226d31",
+                "227d5d",
+            ),
+            "02000000030e",
+        ];
+        let lines = lines();
+        assert_eq!(lines.len(), pinned.len(), "one pinned frame per line");
+        for (line, pinned) in lines.iter().zip(pinned) {
+            let bytes: String = encode_frame(line)
+                .expect("a frame")
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            assert_eq!(
+                bytes, pinned,
+                "the frame of {line:?} changed: raise PROTOCOL (see the doc comment)"
+            );
+        }
     }
 }
