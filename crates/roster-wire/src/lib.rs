@@ -2,8 +2,9 @@
 //! response bodies, [`ErrorResponse`], and the API version. The server and the client
 //! (sync) both use these types, so a body is defined once; each derives its OpenAPI schema.
 //!
-//! Ids are UUIDs, times are Unix milliseconds, enums are snake_case strings. Request bodies
-//! refuse unknown fields, so a typo is an error rather than a silent no-op.
+//! Ids are UUIDs, times are Unix milliseconds, enums are snake_case strings (in JSON; the
+//! snapshot's binary frames carry the same values in postcard, see [`encode_frame`]).
+//! Request bodies refuse unknown fields, so a typo is an error rather than a silent no-op.
 
 mod frames;
 mod requests;
