@@ -24,6 +24,17 @@ def installed_version():
                           text=True, check=True).stdout.strip()
 
 
+def package_state():
+    """The package's version and dpkg's status of it ("ii" once fully installed), read while
+    dpkg may be installing it: mid-install dpkg shows the new version half-installed, and a
+    read that races dpkg's rewrite of its database can show the old one, so only a read that
+    says "ii" settles what is installed. A read that fails is no answer yet."""
+    read = subprocess.run(["dpkg-query", "-W", "-f=${Version} ${db:Status-Abbrev}", "roster"],
+                          capture_output=True, text=True)
+    fields = read.stdout.split()
+    return tuple(fields) if read.returncode == 0 and len(fields) == 2 else None
+
+
 def app_pids(binary):
     """Processes running the app binary now, by what /proc says their executable is."""
     pids = {}
@@ -68,9 +79,11 @@ class InstalledApp(AppTest):
         self.driver.save_screenshot(str(SHOTS / "installed-app-updating.png"))
 
         deadline = time.monotonic() + 180
-        while installed_version() != newer and time.monotonic() < deadline:
+        state = package_state()
+        while state != (newer, "ii") and time.monotonic() < deadline:
             time.sleep(0.5)
-        self.assertEqual(installed_version(), newer, "dpkg now holds the newer version")
+            state = package_state()
+        self.assertEqual(state, (newer, "ii"), "dpkg has installed the newer version, whole")
 
         # The old process restarts into the new binary: a new process whose executable is
         # the file dpkg just put in place (not the deleted old one).
